@@ -1,0 +1,21 @@
+/** The primitive ops of the reference: each file holds one op, its forward and its backward. */
+export { add } from './add.js';
+export { sub } from './sub.js';
+export { mul } from './mul.js';
+export { scale } from './scale.js';
+export { exp } from './exp.js';
+export { log } from './log.js';
+export { sigmoid } from './sigmoid.js';
+export { silu } from './silu.js';
+export { matmul } from './matmul.js';
+export { sum } from './sum.js';
+export { mean } from './mean.js';
+export { softmax, causalMask } from './softmax.js';
+export { rmsnorm } from './rmsnorm.js';
+export { rotary, type RotaryStyle } from './rotary.js';
+export { reshape } from './reshape.js';
+export { permute, transpose } from './permute.js';
+export { indexSelect, slice } from './index-select.js';
+export { concat } from './concat.js';
+export { embedding } from './embedding.js';
+export { crossEntropy } from './cross-entropy.js';
