@@ -11,7 +11,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   check(inferred <= 1, 'shape', () => `reshape: at most one dimension may be −1, got [${shape}]`);
   const rest = numel(known);
   const full = shape.map((d) => (d === -1 ? (rest === 0 ? 0 : x.size / rest) : d));
-  check(numel(full) === x.size && full.every(Number.isInteger), 'shape', () =>
+  check(full.every(Number.isInteger) && numel(full) === x.size, 'shape', () =>
     `reshape: cannot view [${x.shape}] (${x.size} elements) as [${shape}]`);
   return Tensor.fromOp(x.data.slice(), full, 'reshape', [x], (g) => [g]);
 }
