@@ -1,11 +1,12 @@
 /**
- * `diffattn verify [FILE|DIR ...] [--backend ref] [--json]`: checks golden files (by default the
- * bundled ones) and prints a table per file, or JSON; exits 1 unless every tensor of every file
+ * `diffattn verify [FILE|DIR ...] [--backend ref] [--json]`: checks golden files and model folders
+ * (by default the bundled ones) and prints a table per file, or JSON; exits 1 unless every tensor of every file
  * passes.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { DiffAttnError } from '../errors.js';
+import type { ModelFolderFiles } from '../oracle/diffllama-case.js';
 import { refBackend, verifyGolden, type BackendName, type FileReport, type VerifyBackend } from '../oracle/verify.js';
 import { bundledGoldenDir } from './paths.js';
 
@@ -24,16 +25,23 @@ export async function verifyCommand(paths: string[], opts: VerifyOptions): Promi
   const make = BACKENDS[opts.backend];
   if (!make) throw new DiffAttnError('value', `--backend: expected one of ${Object.keys(BACKENDS).join(', ')}, got '${opts.backend}'`);
   const backend = await make();
-  const files = expand(paths.length > 0 ? paths : [bundledGoldenDir()]);
+  const items = expand(paths.length > 0 ? paths : [bundledGoldenDir()]);
   const reports: FileReport[] = [];
-  for (const file of files) reports.push(await verifyGolden(file, readFileSync(file), backend));
+  for (const { file, folder } of items) reports.push(await verifyGolden(file, readFileSync(file), backend, folder ? readFolder(folder) : undefined));
   if (opts.json) process.stdout.write(JSON.stringify(reports.map(toJson), null, 2) + '\n');
   else process.stdout.write(reports.map(formatReport).join('\n') + '\n' + summary(reports) + '\n');
   return reports.length > 0 && reports.every((r) => r.pass) ? 0 : 1;
 }
 
-// A directory stands for the .safetensors files directly inside it.
-function expand(paths: string[]): string[] {
+interface Item {
+  file: string;
+  /** Set for a model folder's golden.safetensors: the folder holding config.json and the weights. */
+  folder?: string;
+}
+
+// A model folder (one holding golden.safetensors) is checked as a whole; any other directory
+// stands for the .safetensors files and model folders below it.
+function expand(paths: string[]): Item[] {
   return paths.flatMap((p) => {
     let st;
     try {
@@ -41,11 +49,29 @@ function expand(paths: string[]): string[] {
     } catch {
       throw new DiffAttnError('missing', `verify: no such file or directory: ${p}`);
     }
-    if (!st.isDirectory()) return [p];
-    const inside = readdirSync(p).filter((n) => n.endsWith('.safetensors')).sort().map((n) => join(p, n));
-    if (inside.length === 0) throw new DiffAttnError('missing', `verify: directory ${p} holds no .safetensors files`);
-    return inside;
+    if (!st.isDirectory()) return [{ file: p }];
+    if (existsSync(join(p, 'golden.safetensors'))) return [{ file: join(p, 'golden.safetensors'), folder: p }];
+    const entries = readdirSync(p, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const items = entries.flatMap((e) => (e.isDirectory() ? expand([join(p, e.name)]) : e.name.endsWith('.safetensors') ? [{ file: join(p, e.name) }] : []));
+    if (items.length === 0) throw new DiffAttnError('missing', `verify: directory ${p} holds no golden files`);
+    return items;
   });
+}
+
+function readFolder(dir: string): ModelFolderFiles {
+  const need = (name: string): string => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new DiffAttnError('missing', `verify: model folder ${dir} has no ${name}`);
+    return path;
+  };
+  let configJson: unknown;
+  try {
+    configJson = JSON.parse(readFileSync(need('config.json'), 'utf8'));
+  } catch (e) {
+    if (e instanceof DiffAttnError) throw e;
+    throw new DiffAttnError('format', `verify: ${join(dir, 'config.json')} is not valid JSON (${(e as Error).message})`);
+  }
+  return { configJson, weights: readFileSync(need('model.safetensors')) };
 }
 
 function toJson(r: FileReport): object {
@@ -58,8 +84,13 @@ function toJson(r: FileReport): object {
 
 const sci = (v: number): string => (Number.isFinite(v) ? v.toExponential(2) : String(v));
 
+// Model folders are named by the folder, files by their name.
+function shortName(file: string): string {
+  return basename(file) === 'golden.safetensors' ? `${basename(dirname(file))}/golden.safetensors` : basename(file);
+}
+
 function formatReport(r: FileReport): string {
-  const head = `${basename(r.file)}  [${r.kind}, backend ${r.backend}]  ${r.pass ? 'PASS' : 'FAIL'}`;
+  const head = `${shortName(r.file)}  [${r.kind}, backend ${r.backend}]  ${r.pass ? 'PASS' : 'FAIL'}`;
   if (r.error) return `${head}\n  error: ${r.error}\n`;
   const width = Math.max(6, ...r.tensors.map((t) => t.name.length));
   const rows = r.tensors.map((t) =>

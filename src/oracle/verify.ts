@@ -1,24 +1,24 @@
 /**
  * `verify`: check an implementation against a golden file, tensor by tensor. Every tensor in the
- * file is accounted for: parameters and inputs are fed in, the stored rope tables are checked
- * against tables rebuilt from the metadata, `map.*` against the head maps the semantics imply,
- * outputs, gradients and intermediates against what the backend computed, and the official
- * float32 results (`f32.*`) against it at float32 tolerance. A tensor nobody can check fails the
- * file; nothing passes by being skipped.
+ * file is accounted for: parameters and inputs are fed in; rope tables and head maps are checked
+ * against values rebuilt from the metadata; outputs, gradients and intermediates against what the
+ * backend computed; and the official float32 results (`f32.*`) against it at float32 tolerance. A
+ * tensor nobody can check fails the file; nothing passes by being skipped.
  */
 import { DiffAttnError } from '../errors.js';
 import { GoldenFile, type F64Tensor } from '../io/golden.js';
 import { TOLERANCES, compareTensor, type TensorReport, type Tolerance } from './compare.js';
-import { parseGoldenCase, type GoldenCase } from './golden-case.js';
-import { parameterNames, runRef, type Results } from './ref-backend.js';
+import type { ModelFolderFiles } from './diffllama-case.js';
+import { parseGoldenCase, type GoldenCase, type Results } from './golden-case.js';
+import { runRef } from './ref-backend.js';
 
 export type BackendName = 'ref' | 'wasm';
 
-/** An implementation under test: runs a case and returns its tensors under the file's names. */
+/** An implementation under test: runs a case and returns its tensors under canonical names. */
 export interface VerifyBackend {
   name: BackendName;
   precision: keyof typeof TOLERANCES;
-  run(c: GoldenCase, file: GoldenFile): Results | Promise<Results>;
+  run(c: GoldenCase): Results | Promise<Results>;
 }
 
 export const refBackend: VerifyBackend = { name: 'ref', precision: 'float64', run: runRef };
@@ -28,26 +28,29 @@ export interface FileReport {
   kind: string;
   backend: BackendName;
   pass: boolean;
-  /** The largest scale-free error over the file's compared tensors. */
+  /** The largest scale-free error over the tensors the backend computed (f32.* rows excluded). */
   maxRelErr: number;
   tensors: TensorReport[];
   /** Set when the file could not be checked at all (malformed, unsupported option). */
   error?: string;
 }
 
-/** Verifies one golden file (its bytes; `source` names it in messages and the report). */
-export async function verifyGolden(source: string, bytes: Uint8Array, backend: VerifyBackend): Promise<FileReport> {
+/**
+ * Verifies one golden file (its bytes; `source` names it in messages and the report). Model-level
+ * files need their folder's `config.json` and `model.safetensors` in `folder`.
+ */
+export async function verifyGolden(source: string, bytes: Uint8Array, backend: VerifyBackend, folder?: ModelFolderFiles): Promise<FileReport> {
   let kind = 'unknown';
   try {
     const file = new GoldenFile(source, bytes);
     kind = file.metadata.kind ?? kind;
-    const c = parseGoldenCase(file);
-    const results = await backend.run(c, file);
+    const c = parseGoldenCase(file, folder);
+    const results = c.toFile(await backend.run(c));
     const tensors = checkAll(file, c, results, TOLERANCES[backend.precision]);
     const pass = tensors.length > 0 && tensors.every((t) => t.pass);
     // The headline error is the backend's own agreement with the golden values; the f32.* rows
     // measure the official float32 run and would only repeat its ~1e-7 error scale.
-    const own = tensors.filter((t) => !t.name.startsWith('f32.'));
+    const own = tensors.filter((t) => !t.name.startsWith('f32.') && !c.derived.has(t.name));
     return { file: source, kind, backend: backend.name, pass, maxRelErr: Math.max(...own.map((t) => t.maxRelErr)), tensors };
   } catch (e) {
     if (!(e instanceof DiffAttnError)) throw e;
@@ -56,20 +59,18 @@ export async function verifyGolden(source: string, bytes: Uint8Array, backend: V
 }
 
 function checkAll(file: GoldenFile, c: GoldenCase, results: Results, tol: Tolerance): TensorReport[] {
-  const params = new Set(parameterNames(c));
   const reports: TensorReport[] = [];
   for (const name of [...file.tensors.keys()].sort()) {
-    if (params.has(name) || name === 'x' || name === 'grad_y' || name === 'rope.positions') continue;
-    if (name === 'rope.cos' || name === 'rope.sin') {
-      const rebuilt = name === 'rope.cos' ? c.rebuiltRope.cos : c.rebuiltRope.sin;
-      reports.push(compareTensor(`${name} (rebuilt)`, rebuilt, file.f64(name), TOLERANCES.float64));
-    } else if (c.maps.has(name)) {
-      reports.push(compareMap(name, c.maps.get(name)!, file.f64(name)));
+    if (c.inputs.has(name)) continue;
+    const stored = file.f64(name);
+    const derived = c.derived.get(name);
+    if (derived) {
+      reports.push({ ...compareTensor(name, derived, stored, TOLERANCES.float64), note: 'rebuilt from the metadata' });
     } else if (name.startsWith('f32.')) {
-      const report = compareComputed(name, results.get(name.slice(4)), file.f64(name), TOLERANCES.float32);
+      const report = compareComputed(name, results.get(name.slice(4)), stored, TOLERANCES.float32);
       reports.push({ ...report, note: report.note ?? 'vs the official float32 run, at float32 tolerance' });
     } else {
-      reports.push(compareComputed(name, results.get(name), file.f64(name), tol));
+      reports.push(compareComputed(name, results.get(name), stored, tol));
     }
   }
   return reports;
@@ -78,10 +79,4 @@ function checkAll(file: GoldenFile, c: GoldenCase, results: Results, tol: Tolera
 function compareComputed(name: string, impl: F64Tensor | undefined, ref: F64Tensor, tol: Tolerance): TensorReport {
   if (!impl) return { name, maxAbsErr: NaN, maxRelErr: NaN, pass: false, note: 'not computed: the file holds a tensor this case does not define' };
   return compareTensor(name, impl, ref, tol);
-}
-
-function compareMap(name: string, expected: number[], stored: F64Tensor): TensorReport {
-  const same = stored.data.length === expected.length && expected.every((v, i) => stored.data[i] === v);
-  return same ? { name, maxAbsErr: 0, maxRelErr: 0, pass: true }
-    : { name, maxAbsErr: NaN, maxRelErr: NaN, pass: false, note: `stored [${[...stored.data]}], semantics give [${expected}]` };
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refBackend, verifyGolden } from '../../src/oracle/verify.js';
-import { editedGolden, goldenFiles } from './golden-files.js';
+import type { ModelFolderFiles } from '../../src/oracle/diffllama-case.js';
+import { GOLDEN_DIR, editedGolden, goldenFiles } from './golden-files.js';
 
 const files = goldenFiles();
 const find = (stem: string): string => files.find((f) => basename(f).startsWith(stem))!;
@@ -80,5 +81,43 @@ describe('verify fails when it should', () => {
     const bytes = editedGolden(mha, (_, meta) => { meta.kind = 'diff_v3'; });
     const report = await verifyGolden('bad-kind', bytes, refBackend);
     expect(report.error).toMatch(/diff_v3.*diff_v1/);
+  });
+});
+
+describe('DiffLlama golden files and model folders', () => {
+  const dir = join(GOLDEN_DIR, 'diffllama');
+  const folderFiles = (folder: string): ModelFolderFiles => ({
+    configJson: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')),
+    weights: readFileSync(join(folder, 'model.safetensors')),
+  });
+
+  it.each(['diffllama_attn_mha_T9', 'diffllama_attn_gqa_T17'])('%s passes, gradients mapped back to DiffLlama names', async (stem) => {
+    const path = join(dir, 'vectors', `${stem}.safetensors`);
+    const report = await verifyGolden(path, readFileSync(path), refBackend);
+    expect(report.tensors.filter((t) => !t.pass)).toEqual([]);
+    expect(report.tensors.map((t) => t.name)).toEqual(expect.arrayContaining(['grad.o_proj.weight', 'grad.v_proj.weight', 'attn_weights', 'q_rot', 'k_rot']));
+    expect(report.pass).toBe(true);
+  });
+
+  it('the tiny tied model folder passes: logits, loss, hidden states and the exact greedy tokens', async () => {
+    const folder = join(dir, 'models', 'diffllama_tiny_tied');
+    const path = join(folder, 'golden.safetensors');
+    const report = await verifyGolden(path, readFileSync(path), refBackend, folderFiles(folder));
+    expect(report.tensors.filter((t) => !t.pass)).toEqual([]);
+    expect(report.tensors.map((t) => t.name)).toEqual(expect.arrayContaining(['logits', 'loss', 'greedy_tokens', 'hidden_states.2']));
+    expect(report.pass).toBe(true);
+  });
+
+  it('a greedy token that differs fails the folder', async () => {
+    const folder = join(dir, 'models', 'diffllama_tiny_tied');
+    const bytes = editedGolden(join(folder, 'golden.safetensors'), (t) => { (t.get('greedy_tokens')!.data as BigInt64Array)[5] += 1n; });
+    const report = await verifyGolden('edited', bytes, refBackend, folderFiles(folder));
+    expect(report.tensors.filter((t) => !t.pass).map((t) => t.name)).toEqual(['greedy_tokens']);
+  });
+
+  it('a model golden file alone asks for its folder', async () => {
+    const path = join(dir, 'models', 'diffllama_tiny_tied', 'golden.safetensors');
+    const report = await verifyGolden(path, readFileSync(path), refBackend);
+    expect(report.error).toMatch(/model folder/);
   });
 });

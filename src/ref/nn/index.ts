@@ -12,4 +12,4 @@ export {
 export { DiffAttnV2, type DiffAttnV2Config } from './diff-attention-v2.js';
 export { MultiheadAttention, type AttentionConfig } from './attention.js';
 export { DecoderLayer, makeAttention, type Attention, type AttentionKind, type DecoderLayerConfig } from './decoder-layer.js';
-export { DiffTransformerLM, qkHeadDim, type LMConfig } from './transformer-lm.js';
+export { DiffTransformerLM, nextTokenLoss, qkHeadDim, type LMConfig } from './transformer-lm.js';

@@ -67,12 +67,18 @@ export class DiffTransformerLM extends Module {
    * ids: [B, T] → [1]
    */
   loss(ids: ArrayLike<number>, shape: readonly [number, number]): Tensor {
-    const [B, T] = shape;
-    const V = this.config.vocabSize;
-    const logits = this.forward(ids, shape);
-    const targets = Array.from({ length: B * T }, (_, p) => (p % T === T - 1 ? -100 : ids[p + 1]));
-    return crossEntropy(reshape(logits, [B * T, V]), targets);
+    return nextTokenLoss(this.forward(ids, shape), ids);
   }
+}
+
+/**
+ * Mean cross-entropy of next-token prediction: logits [B, T, V] at position t score token t+1 of
+ * the same row; the last position of each row has no target (ignore index −100). → [1]
+ */
+export function nextTokenLoss(logits: Tensor, ids: ArrayLike<number>): Tensor {
+  const [B, T, V] = logits.shape;
+  const targets = Array.from({ length: B * T }, (_, p) => (p % T === T - 1 ? -100 : ids[p + 1]));
+  return crossEntropy(reshape(logits, [B * T, V]), targets);
 }
 
 /** The q/k head size the rotary embedding acts on, per attention kind and its defaults. */
