@@ -82,6 +82,10 @@ export class Tensor {
    * Backpropagates from this tensor. With no `seed` the tensor must hold one element and the
    * seed is 1 (∂L/∂L); otherwise `seed` is ∂L/∂this, i.e. `backward(g)` computes the
    * vector-Jacobian product with `g`.
+   *
+   * Leaves (inputs, parameters) accumulate into `grad` across passes, as in PyTorch, so gradients
+   * of several losses add up until `zeroGrad()`. Every other tensor's `grad` is set to this
+   * pass's ∂L/∂tensor; a pass propagates only its own gradient, never what an earlier pass left.
    */
   backward(seed?: Float64Array): void {
     if (seed === undefined) {
@@ -92,14 +96,20 @@ export class Tensor {
     check(seed.length === this.size, 'shape', () =>
       `backward(seed): seed has ${seed!.length} elements, tensor has ${this.size}`);
     const order = topologicalOrder(this);
-    this.grad = addInto(this.grad, seed);
+    const pass = new Map<Tensor, Float64Array>([[this, seed.slice()]]);
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
-      if (node.backwardFn === null || node.grad === null) continue;
-      const grads = node.backwardFn(node.grad);
+      const g = pass.get(node);
+      if (g === undefined) continue;
+      if (node.backwardFn === null) {
+        node.grad = addInto(node.grad, g);
+        continue;
+      }
+      node.grad = g;
+      const grads = node.backwardFn(g);
       node.parents.forEach((p, j) => {
-        const g = grads[j];
-        if (p.requiresGrad && g) p.grad = addInto(p.grad, g);
+        const gp = grads[j];
+        if (p.requiresGrad && gp) pass.set(p, addInto(pass.get(p) ?? null, gp));
       });
     }
   }
