@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 export function embedding(weight: Tensor, ids: ArrayLike<number>, idShape: readonly number[]): Tensor {
   check(weight.ndim === 2, 'shape', () => `embedding: weight must be [V, C], got [${weight.shape}]`);
   const [V, C] = weight.shape;
+  check(idShape.every((d) => Number.isInteger(d) && d >= 0), 'shape', () => `embedding: id shape must hold non-negative integers, got [${idShape}]`);
   const n = idShape.reduce((p, d) => p * d, 1);
   check(ids.length === n, 'shape', () => `embedding: ${ids.length} ids do not fill shape [${idShape}]`);
   for (let p = 0; p < n; p++) {

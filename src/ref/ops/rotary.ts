@@ -18,6 +18,7 @@ export type RotaryStyle = 'interleaved' | 'half';
  *   ∂L/∂a = g_a'·cos + g_b'·sin,   ∂L/∂b = −g_a'·sin + g_b'·cos
  */
 export function rotary(x: Tensor, cos: Tensor, sin: Tensor, style: RotaryStyle): Tensor {
+  check(style === 'interleaved' || style === 'half', 'value', () => `rotary: style must be 'interleaved' or 'half', got '${style}'`);
   check(x.ndim === 4, 'shape', () => `rotary: x must be [B, T, H, D], got [${x.shape}]`);
   const [B, T, H, D] = x.shape;
   check(cos.ndim === 2 && cos.shape[0] >= T && sin.shape.length === 2 && sin.shape.every((d, i) => d === cos.shape[i]),
