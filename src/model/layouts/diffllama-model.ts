@@ -102,3 +102,29 @@ export function diffLlamaModel(c: DiffLlamaConfig): DiffLlamaModelLayout {
     layout, sourceShapes,
   };
 }
+
+/** What a DiffLlama config.json holds beyond `DiffLlamaConfig`. */
+export interface DiffLlamaConfigExtras {
+  maxPositionEmbeddings: number;
+  /** `torch_dtype`: float32, float16, bfloat16 or float64. */
+  torchDtype: string;
+  bosTokenId?: number;
+  eosTokenId?: number;
+}
+
+/**
+ * The config.json that Hugging Face's `save_pretrained` writes for `c` (keys sorted), the inverse
+ * of `parseDiffLlamaConfig`. Special ids the model does not know are written as null rather than
+ * left to DiffLlamaConfig's defaults (1 and 2), which would name tokens of some other vocabulary.
+ */
+export function diffLlamaConfigJson(c: DiffLlamaConfig, extras: DiffLlamaConfigExtras): Record<string, unknown> {
+  return {
+    architectures: ['DiffLlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0,
+    bos_token_id: extras.bosTokenId ?? null, eos_token_id: extras.eosTokenId ?? null, head_dim: c.headDim, hidden_act: 'silu',
+    hidden_size: c.hiddenSize, initializer_range: 0.02, intermediate_size: c.intermediateSize, lambda_std_dev: 0.1,
+    max_position_embeddings: extras.maxPositionEmbeddings, model_type: 'diffllama', num_attention_heads: c.numHeads,
+    num_hidden_layers: c.numLayers, num_key_value_heads: c.numKvHeads, rms_norm_eps: c.rmsNormEps, rope_scaling: null,
+    rope_theta: c.ropeTheta, tie_word_embeddings: c.tieWordEmbeddings, torch_dtype: extras.torchDtype, use_cache: true,
+    vocab_size: c.vocabSize,
+  };
+}

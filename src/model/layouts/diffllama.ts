@@ -52,6 +52,14 @@ export function halfToInterleaved(d: number): Int32Array {
   return Int32Array.from({ length: d }, (_, f) => (f % 2 === 0 ? f / 2 : (f - 1) / 2 + d / 2));
 }
 
+/**
+ * Row indices of blocks of `size` rows (heads): block b is source block `blocks[b]`, its rows in
+ * the order `perm` gives (row f ← row perm[f]; none: in order).
+ */
+export function blockRows(blocks: readonly number[], size: number, perm?: Int32Array | null): Int32Array {
+  return Int32Array.from(blocks.flatMap((h) => Array.from({ length: size }, (_, f) => h * size + (perm ? perm[f] : f))));
+}
+
 /** The canonical layout of one DiffLlama attention module. */
 export function diffLlamaAttention(dims: DiffLlamaAttnDims): DiffLlamaAttnLayout {
   const { hiddenSize: E, numHeads: H, numKvHeads: Hkv, headDim: d, layerIdx, rmsNormEps } = dims;
@@ -69,8 +77,7 @@ export function diffLlamaAttention(dims: DiffLlamaAttnDims): DiffLlamaAttnLayout
   const src1 = Array.from({ length: groups }, (_, g) => (even ? g : Math.floor(g / nRep)));
   const src2 = Array.from({ length: groups }, (_, g) => (even ? g + Hkv / 2 : Math.floor((g + half) / nRep)));
 
-  const headRows = (heads: number[], perm: Int32Array | null): Int32Array =>
-    Int32Array.from(heads.flatMap((h) => Array.from({ length: d }, (_, f) => h * d + (perm ? perm[f] : f))));
+  const headRows = (heads: number[], perm: Int32Array | null): Int32Array => blockRows(heads, d, perm);
   const pairs = <T>(n: number, first: (i: number) => T, second: (i: number) => T): T[] =>
     Array.from({ length: n }, (_, i) => [first(i), second(i)]).flat();
 
