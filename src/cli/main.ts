@@ -4,6 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { DiffAttnError } from '../errors.js';
+import { registerConvert } from './convert.js';
+import { registerInspect } from './inspect.js';
 import { BACKENDS, verifyCommand } from './verify.js';
 
 const program = new Command()
@@ -25,6 +27,9 @@ Exit code 0 only when every tensor of every file passes (float64: |impl − ref|
   .action(async (paths: string[], opts: { backend: 'ref'; json: boolean }) => {
     process.exitCode = await verifyCommand(paths, opts);
   });
+
+registerInspect(program);
+registerConvert(program);
 
 program.action(async () => {
   console.log('diffattn: verifying the float64 reference against the bundled golden vectors (run `diffattn --help` for more)\n');

@@ -1,0 +1,65 @@
+/**
+ * The `diffattn` command as a user runs it: the built bin (CI builds before testing; locally run
+ * `npm run build` first). Checks exit codes, that --json prints JSON only, and one-line errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const tiny = join(root, 'test', 'fixtures', 'golden', 'diffllama', 'models', 'diffllama_tiny_tied');
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'diffattn.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('diffattn (built CLI)', () => {
+  it('verify --json prints only JSON, passing every bundled golden file', () => {
+    const r = run('verify', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const reports = JSON.parse(r.stdout) as Array<{ file: string; pass: boolean; tensors: unknown[] }>;
+    expect(reports.length).toBe(12);
+    expect(reports.every((f) => f.pass && f.tensors.length > 0)).toBe(true);
+  });
+
+  it('verify exits 1 on a file that fails and 2 with a one-line reason on a missing one', () => {
+    const missing = run('verify', join(root, 'no-such-file.safetensors'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/no such file/);
+    const notGolden = run('verify', join(tiny, 'model.safetensors'));
+    expect(notGolden.status).toBe(1);
+    expect(notGolden.stdout).toMatch(/FAIL/);
+  });
+
+  it('inspect shows the flavour and λ per layer; --json is machine-readable', () => {
+    const r = run('inspect', tiny, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.layout).toBe('diffllama');
+    expect(info.lambda.map((l: { lambdaInit: number }) => l.lambdaInit)).toEqual([0.8 - 0.6, 0.8 - 0.6 * Math.exp(-0.3)]);
+  });
+
+  it('convert writes a folder that inspects the same in another flavour', () => {
+    const dst = join(mkdtempSync(join(tmpdir(), 'diffattn-cli-')), 'official');
+    expect(run('convert', tiny, dst, '--to', 'official').status).toBe(0);
+    const a = JSON.parse(run('inspect', tiny, '--json').stdout);
+    const b = JSON.parse(run('inspect', dst, '--json').stdout);
+    expect(b.layout).toBe('official');
+    // The official module always has a per-head norm gain (2d per layer); DiffLlama has none, so
+    // the export adds a unit gain to each layer.
+    expect(b.parameters).toBe(a.parameters + a.config.numLayers * 2 * a.config.headDim);
+    expect(b.lambda).toEqual(a.lambda);
+  });
+
+  it('every command has --help with examples', () => {
+    for (const cmd of ['verify', 'inspect', 'convert']) {
+      const r = run(cmd, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Examples:/);
+    }
+  });
+});
