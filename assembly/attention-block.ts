@@ -1,0 +1,284 @@
+/**
+ * The steps of the block loop that the forward and the backward share, for every variant: pack
+ * a query block, score it against every visible key, multiply maps by values, accumulate key
+ * gradients, and the per-row coefficients c_m that make the variants differ.
+ *
+ * A block is BR query rows t0 … t0 + nr − 1 of one batch row and one output head; it sees the
+ * keys u < tv = t0 + nr. Nothing above the causal diagonal is computed beyond the block's own
+ * diagonal tiles, and no T×T matrix exists: the widest buffer is Sᵀ [tv, BR].
+ * All strides (ld…) are in bytes; "rows" are token rows of a token-major activation.
+ */
+import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf, sharedValues, valueHead } from './attention-desc';
+import { LOG2E, weightedMaps } from './attention-softmax';
+import { TJ, TL, addTileEdge, tile } from './attention-tile';
+import { BR, Operands, STAT_COEF, Work, keyPanel, stat, valuePanel } from './attention-work';
+
+/** Keys per chunk of a long reduction, so a chunk of Pᵀ [KC, BR] and of V stays in L1. */
+const KC: i32 = 128;
+
+/**
+ * Transposes rows r < nr of a row block into lanes, times `scale`; lanes nr … BR − 1 are zero.
+ * src: [nr rows, n] (row stride ld) → dst: [n, BR]
+ */
+export function packT(src: usize, ld: usize, nr: i32, n: i32, scale: f32, dst: usize): void {
+  for (let c = 0; c < n; c++) {
+    const out = dst + (<usize>(c * BR) << 2);
+    let p = src + (<usize>c << 2);
+    for (let r = 0; r < nr; r++, p += ld) store<f32>(out + (<usize>r << 2), load<f32>(p) * scale);
+    for (let r = nr; r < BR; r++) store<f32>(out + (<usize>r << 2), 0);
+  }
+}
+
+/**
+ * Copies `rows` rows of n floats into a zero-padded block of `total` rows of `width` ≥ n floats.
+ * src: [rows, n] (row stride ld) → dst: [total, width]
+ */
+export function packRows(src: usize, ld: usize, rows: i32, total: i32, n: i32, width: i32, dst: usize): void {
+  memory.fill(dst, 0, <usize>(total * width) << 2);
+  for (let r = 0; r < rows; r++) memory.copy(dst + (<usize>(r * width) << 2), src + <usize>r * ld, <usize>n << 2);
+}
+
+/**
+ * Packs rows into 4-row panels, each stored channel-major, so a tile reads the 4 rows' values of
+ * one channel at one address; rows past n are zero.
+ * src: [n rows, c] (row stride ld) → dst: [⌈n/4⌉, c, 4]
+ */
+export function packPanels(src: usize, ld: usize, n: i32, c: i32, dst: usize): void {
+  for (let u0 = 0; u0 < n; u0 += TJ) {
+    const panel = dst + (<usize>(u0 * c) << 2);
+    for (let j = 0; j < TJ; j++) {
+      const row = src + <usize>(u0 + j) * ld;
+      const live = u0 + j < n;
+      for (let ch = 0; ch < c; ch++) {
+        store<f32>(panel + (<usize>(ch * TJ + j) << 2), live ? load<f32>(row + (<usize>ch << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Transposes a lanes-are-rows block back to rows, 4×4 at a time.
+ * srcT: [tv4, BR] → dst: [BR, tp] (row stride ld bytes); columns ≥ tv are don't-care
+ */
+export function transposeBlock(srcT: usize, tv: i32, dst: usize, ld: usize): void {
+  const st = <usize>BR << 2;
+  for (let u0 = 0; u0 < tv; u0 += 4) {
+    for (let r0 = 0; r0 < BR; r0 += 4) {
+      const p = srcT + <usize>u0 * st + (<usize>r0 << 2);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p + st);
+      const v2 = v128.load(p + 2 * st);
+      const v3 = v128.load(p + 3 * st);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      const q = dst + <usize>r0 * ld + (<usize>u0 << 2);
+      v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(q + ld, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(q + 2 * ld, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(q + 3 * ld, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+  }
+}
+
+/**
+ * Scores (or G) of the block's rows against keys u < tv:  Sᵀ[u, r] = Σ_c a[u, c] · bT[c, r], with
+ * a in 4-key panels. Tiles whose 8 rows all lie above key u0 (fully masked) are skipped and left
+ * unwritten; the softmax passes never read them.
+ * panels: [⌈tv/4⌉, n, 4], bT: [n, BR] → sT: [tv4, BR]
+ */
+export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: usize): void {
+  const ld = <usize>BR << 2;
+  for (let u0 = 0; u0 < tv; u0 += TJ) {
+    const a = panels + (<usize>(u0 * n) << 2);
+    for (let r0 = 0; r0 < BR; r0 += TL) {
+      if (t0 + r0 + TL - 1 < u0) continue;
+      tile(a, TJ * 4, bT + (<usize>r0 << 2), ld, n, sT + (<usize>(u0 * BR + r0) << 2), ld, false);
+    }
+  }
+}
+
+/**
+ * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r]. Row tile r0 stops at its
+ * last visible key; keys go in chunks of KC so the chunk of Pᵀ and of a stay in L1. Used for P·V
+ * (forward) and dS·K (dQ, backward).
+ * a: [tv rows, n4] (row stride lda, readable up to n4 = n rounded up to 4), pT: [tv, BR] → oT: [n4, BR]
+ */
+export function valuesT(a: usize, lda: usize, n: i32, tv: i32, t0: i32, pT: usize, oT: usize, add: bool): void {
+  const ld = <usize>BR << 2;
+  for (let k0 = 0; k0 < tv; k0 += KC) {
+    for (let c0 = 0; c0 < n; c0 += TJ) {
+      const ac = a + <usize>k0 * lda + (<usize>c0 << 2);
+      for (let r0 = 0; r0 < BR; r0 += TL) {
+        const kc = min(min(KC, tv - k0), t0 + r0 + TL - k0);
+        if (kc <= 0) continue; // k0 > 0 here: nothing left to add for these rows
+        tile(ac, lda, pT + (<usize>(k0 * BR + r0) << 2), ld, kc, oT + (<usize>(c0 * BR + r0) << 2), ld, add || k0 > 0);
+      }
+    }
+  }
+}
+
+/**
+ * Key gradients: dst[u, c] += Σ_{r<nr} a[r, u] · rows[r, c] for keys u < tv, with a = dS
+ * (dK += dSᵀ·Q) or P (dV += Pᵀ·dO) as rows. Key u only receives from rows t ≥ u. Tiles crossing
+ * the key or channel edge go through the edge buffer, so nothing past dst's rows or channels is
+ * touched.
+ * a: [BR, tp] (row stride lda), rows: [BR, n8] → dst: [tv rows, n] (row stride ldd), accumulated
+ */
+export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usize, n: i32, n8: i32, nr: i32,
+  dst: usize, ldd: usize, edge: usize): void {
+  const ldb = <usize>n8 << 2;
+  for (let u0 = 0; u0 < tv; u0 += TJ) {
+    const r0 = max(0, u0 - t0);
+    const au = a + <usize>r0 * lda + (<usize>u0 << 2);
+    const jn = min(TJ, tv - u0);
+    for (let c0 = 0; c0 < n; c0 += TL) {
+      const b = rows + <usize>r0 * ldb + (<usize>c0 << 2);
+      const c = dst + <usize>u0 * ldd + (<usize>c0 << 2);
+      if (jn == TJ && c0 + TL <= n) {
+        tile(au, lda, b, ldb, nr - r0, c, ldd, true);
+      } else {
+        tile(au, lda, b, ldb, nr - r0, edge, TL * 4, false);
+        addTileEdge(edge, c, ldd, jn, min(TL, n - c0));
+      }
+    }
+  }
+}
+
+/**
+ * Packs what every block of output head i (batch row b) reads: the key panels of its maps, the
+ * values of its value groups as rows readable to a multiple of 4 channels, and for the backward
+ * the value panels and the keys as such rows. Rows are the activations themselves when the
+ * channel count is a multiple of 4, else padded copies. Sets the Work's keyRows/valueRows.
+ */
+export function prepareHead(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, backward: bool): void {
+  const M = mapsOf(desc);
+  const T = desc.T;
+  const d = desc.d;
+  const dv = desc.dv;
+  const tp = (T + 3) & ~3;
+  const ldk = <usize>(desc.Hk * d) << 2;
+  const ldv = <usize>(desc.Hv * dv) << 2;
+  const d4 = (d + 3) & ~3;
+  const dv4 = (dv + 3) & ~3;
+  w.keyLd = d == d4 ? ldk : <usize>d4 << 2;
+  w.valueLd = dv == dv4 ? ldv : <usize>dv4 << 2;
+  for (let m = 0; m < M; m++) {
+    const keys = op.k + <usize>(b * T) * ldk + (<usize>(keyHead(desc, M * i + m) * d) << 2);
+    packPanels(keys, ldk, T, d, keyPanel(w, desc, m));
+    let rows = keys;
+    if (backward && d != d4) {
+      rows = w.kRows + <usize>m * (<usize>(tp * d4) << 2);
+      packRows(keys, ldk, T, tp, d, d4, rows);
+    }
+    if (m == 0) w.keyRows0 = rows;
+    else w.keyRows1 = rows;
+  }
+  const groups = valueGroups(desc, i);
+  for (let g = 0; g < groups; g++) {
+    const values = op.v + <usize>(b * T) * ldv + (<usize>(groupValueHead(desc, i, g, groups) * dv) << 2);
+    if (backward) packPanels(values, ldv, T, dv, valuePanel(w, desc, g));
+    let rows = values;
+    if (dv != dv4) {
+      rows = w.vRows + <usize>g * (<usize>(tp * dv4) << 2);
+      packRows(values, ldv, T, tp, dv, dv4, rows);
+    }
+    if (g == 0) w.valueRows0 = rows;
+    else w.valueRows1 = rows;
+  }
+}
+
+/**
+ * The coefficients c_m of output head i's maps for the block's rows (lanes past nr get 0):
+ * c_0 = 1; c_1 = −λ (V1) or −σ[t, i] (V2). Written to the STAT_COEF vectors.
+ * sigma: [B·T, H] (V2) → coefficients: M × [BR]
+ */
+export function coefficients(desc: AttnDesc, w: Work, row0: i32, i: i32, nr: i32): void {
+  const c0 = stat(w, STAT_COEF, 0);
+  const c1 = stat(w, STAT_COEF, 1);
+  for (let r = 0; r < BR; r++) {
+    const at = <usize>r << 2;
+    store<f32>(c0 + at, r < nr ? 1 : 0);
+    let c: f32 = 0;
+    if (r < nr && desc.kind == DIFF_V1) c = -desc.lambda;
+    if (r < nr && desc.kind == DIFF_V2) c = -load<f32>(desc.sigma + (<usize>((row0 + r) * desc.H + i) << 2));
+    store<f32>(c1 + at, c);
+  }
+}
+
+/**
+ * Packs the block's queries of map m (query head h = M·i + m) and scores them against the head's
+ * key panels, in base-2 units. op.q: [B·T, M·H·d] → qT_m: [d, BR], s_m: [tv4, BR]
+ */
+export function scoreMap(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, m: i32, t0: i32, nr: i32): void {
+  const d = desc.d;
+  const h = mapsOf(desc) * i + m;
+  const ldq = <usize>(queryHeadsOf(desc) * d) << 2;
+  const qT = queryT(w, desc, m);
+  packT(op.q + <usize>(b * desc.T + t0) * ldq + (<usize>(h * d) << 2), ldq, nr, d, LOG2E / Mathf.sqrt(<f32>d), qT);
+  scoresT(keyPanel(w, desc, m), d, t0 + nr, t0, qT, scoreBuffer(w, m));
+}
+
+/** The rows (A of P·V) of value group g, as set by `prepareHead`. */
+@inline
+export function valueRows(w: Work, g: i32): usize {
+  return g == 0 ? w.valueRows0 : w.valueRows1;
+}
+
+/** The key rows (A of dQ) of map m, as set by `prepareHead`. */
+@inline
+export function keyRows(w: Work, m: i32): usize {
+  return m == 0 ? w.keyRows0 : w.keyRows1;
+}
+
+/** The packed queries of map m. → [d, BR] */
+@inline
+export function queryT(w: Work, desc: AttnDesc, m: i32): usize {
+  return w.qT + (<usize>(m * desc.d * BR) << 2);
+}
+
+/** The score (later map, later dS) buffer of map m. → [tp, BR] */
+@inline
+export function scoreBuffer(w: Work, m: i32): usize {
+  return w.s + <usize>m * w.sBytes;
+}
+
+/**
+ * How many value groups output head i has: 1 when all its maps multiply the same value head
+ * (one P·V on their weighted sum), else 2 (one P·V per map). Group g holds the maps
+ * [firstMap, lastMap).
+ */
+export function valueGroups(desc: AttnDesc, i: i32): i32 {
+  return mapsOf(desc) == 1 || sharedValues(desc, i) ? 1 : 2;
+}
+
+@inline
+export function firstMap(g: i32, groups: i32): i32 {
+  return groups == 1 ? 0 : g;
+}
+
+@inline
+export function lastMap(desc: AttnDesc, g: i32, groups: i32): i32 {
+  return groups == 1 ? mapsOf(desc) : g + 1;
+}
+
+/** The value head that value group g of output head i multiplies. */
+export function groupValueHead(desc: AttnDesc, i: i32, g: i32, groups: i32): i32 {
+  return valueHead(desc, mapsOf(desc) * i + firstMap(g, groups));
+}
+
+/**
+ * P of value group g: the per-row weighted sum of its maps, with the weights of stat `slot`
+ * (forward: c_m / l_m on unnormalised maps; backward: c_m on the maps). dst may be a map buffer.
+ * maps: [tv, BR] each → dst: [tv, BR]; returns dst
+ */
+export function groupP(desc: AttnDesc, w: Work, i: i32, g: i32, groups: i32, slot: i32, dst: usize, tv: i32): usize {
+  const m = firstMap(g, groups);
+  if (lastMap(desc, g, groups) - m == 2) {
+    weightedMaps(dst, scoreBuffer(w, 0), stat(w, slot, 0), scoreBuffer(w, 1), stat(w, slot, 1), tv);
+  } else {
+    weightedMaps(dst, scoreBuffer(w, m), stat(w, slot, m), 0, 0, tv);
+  }
+  return dst;
+}

@@ -1,0 +1,202 @@
+/**
+ * The scratch layout of the prefill kernels: one output head's packed keys/values and one query
+ * block's working set, carved out of the host-provided scratch (kernels never allocate).
+ * Everything is linear in T: the largest pieces are the key panels and the score buffers.
+ *
+ *   region      forward              backward             holds
+ *   kPanels     M × [tp/4, d, 4]     M × [tp/4, d, 4]     the head's keys, 4-key panels (A of scores)
+ *   kRows       –                    M × [tp, d4]         keys as rows padded to d4 (A of dQ; d % 4 ≠ 0 only)
+ *   vRows       2 × [tp, dv4]        2 × [tp, dv4]        values padded to dv4 (A of P·V; dv % 4 ≠ 0 only)
+ *   vPanels     –                    2 × [tp/4, dv, 4]    values, 4-key panels (A of G)
+ *   qT          M × [d, BR]          M × [d, BR]          the block's queries, transposed, × log₂e/√d
+ *   qRows       –                    [BR, d8]             one map's queries as rows (B of dK)
+ *   s           M × [tp, BR]         M × [tp, BR]         scores → maps A_m → (backward) dS_m
+ *   p           –                    [tp, BR]             P = Σ c_m A_m of one value group
+ *   g           –                    [tp, BR]             Gᵀ = (dO Vᵀ)ᵀ
+ *   rowsT       –                    [BR, tp]             dS or P transposed (A of dK, dV)
+ *   oT          [dv4, BR]            [dv4, BR]            Oᵀ, the block's head output before the epilogue
+ *   dOT         –                    [dv4, BR]            dOᵀ (B of G)
+ *   dORows      –                    [BR, dv8]            dO as rows (B of dV)
+ *   dqT         –                    [d4, BR]             dQᵀ of one map
+ *   stats       NSTAT × 2 × [BR]     NSTAT × 2 × [BR]     per-row vectors (see the STAT_ slots)
+ *   edge        [4, 8]               [4, 8]               partial tiles of dK, dV
+ *   dgain       –                    f64 [dv8]            d(gain) accumulators (V1)
+ *
+ * tp = T rounded up to 4 (tiles cover whole groups of 4 keys), d4/dv4 rounded up to 4, d8/dv8 to 8.
+ */
+import { AttnDesc, mapsOf } from './attention-desc';
+import { EDGE_BYTES } from './attention-tile';
+
+/** Query rows per block: the lanes of every score buffer (a multiple of the tile's 8 lanes). */
+export const BR: i32 = 32;
+
+/** Per-row vectors, [BR] each, one per map. */
+export const STAT_SUB: i32 = 0; // forward: row max (base 2); backward: log-sum-exp (base 2)
+export const STAT_SUM: i32 = 1; // forward: softmax denominator
+export const STAT_COEF: i32 = 2; // c_m: 1, −λ or −σ_t
+export const STAT_WEIGHT: i32 = 3; // forward: c_m / denominator
+export const STAT_R: i32 = 4; // backward: R_m = Σ_u G ⊙ A_m
+const NSTAT: i32 = 5;
+
+@unmanaged
+export class Work {
+  kPanels: usize;
+  kRows: usize;
+  vRows: usize;
+  vPanels: usize;
+  rowsT: usize;
+  qT: usize;
+  qRows: usize;
+  s: usize;
+  p: usize;
+  g: usize;
+  oT: usize;
+  dOT: usize;
+  dORows: usize;
+  dqT: usize;
+  stats: usize;
+  edge: usize;
+  dgain: usize;
+  /** Bytes of one score buffer, [tp, BR]. */
+  sBytes: usize;
+  /** Bytes of one packed query row block, [BR, d8]. */
+  qRowBytes: usize;
+  /** Row stride (bytes) of score-like buffers transposed to rows: tp·4. */
+  rowsLd: usize;
+  /** Set per output head by `prepareHead`: A operands of dQ (keys as rows) and of P·V (values as
+   *  rows), per map / value group, and their row strides. */
+  keyRows0: usize;
+  keyRows1: usize;
+  keyLd: usize;
+  valueRows0: usize;
+  valueRows1: usize;
+  valueLd: usize;
+}
+
+/**
+ * The operands of one kernel call (token-major activations and their gradients), parked in the
+ * scratch header so the block functions take one pointer instead of twelve. Unused ones are 0.
+ */
+@unmanaged
+export class Operands {
+  q: usize;
+  k: usize;
+  v: usize;
+  /** Forward: the output; backward: its gradient dy. */
+  out: usize;
+  lse: usize;
+  rstd: usize;
+  dq: usize;
+  dk: usize;
+  dv: usize;
+  /** Backward: dλ (V1, [1]) or dσ (V2, [B·T, H]). */
+  dcoef: usize;
+  dgain: usize;
+}
+
+// The scratch starts with the Work header (128 bytes) and the Operands (64 bytes).
+const OPERANDS_AT: usize = 128;
+const HEADER: i32 = 192;
+
+/** The operand block of a planned scratch. */
+@inline
+export function operandsOf(w: Work): Operands {
+  return changetype<Operands>(changetype<usize>(w) + OPERANDS_AT);
+}
+
+/** Scratch bytes for the forward (backward = false) or backward kernel of this layer. */
+export function workBytes(desc: AttnDesc, backward: bool): i32 {
+  return <i32>layout(desc, 0, backward);
+}
+
+/** Lays the regions out from `scratch` (16-byte aligned) and returns the header that names them. */
+export function planWork(desc: AttnDesc, scratch: usize, backward: bool): Work {
+  layout(desc, scratch, backward);
+  return changetype<Work>(scratch);
+}
+
+/** The per-row vector `slot` of map m. → [BR] floats */
+@inline
+export function stat(w: Work, slot: i32, m: i32): usize {
+  return w.stats + (<usize>((slot * 2 + m) * BR) << 2);
+}
+
+/** The key panels of map m. → [tp/4, d, 4] */
+@inline
+export function keyPanel(w: Work, desc: AttnDesc, m: i32): usize {
+  return w.kPanels + <usize>m * (<usize>(round4(<usize>desc.T) * <usize>desc.d) << 2);
+}
+
+/** The value panels of value group g (backward). → [tp/4, dv, 4] */
+@inline
+export function valuePanel(w: Work, desc: AttnDesc, g: i32): usize {
+  return w.vPanels + <usize>g * (<usize>(round4(<usize>desc.T) * <usize>desc.dv) << 2);
+}
+
+// Walks the regions in order; with base ≠ 0 it also records them in the header at base.
+// Returns the end (the size when base = 0).
+function layout(desc: AttnDesc, base: usize, backward: bool): usize {
+  const M = <usize>mapsOf(desc);
+  const d = <usize>desc.d;
+  const dv = <usize>desc.dv;
+  const tp = round4(<usize>desc.T);
+  const rowBlock = <usize>BR << 2;
+  const sBytes = tp * rowBlock;
+  const qRowBytes = <usize>BR * round8(d) * 4;
+  const bw: usize = backward ? 1 : 0;
+  const padK: usize = bw & <usize>(d % 4 != 0);
+  const padV: usize = <usize>(dv % 4 != 0);
+  let at = base + HEADER;
+  const kPanels = at; at += M * tp * d * 4;
+  const kRows = at; at += padK * M * tp * round4(d) * 4;
+  const vRows = at; at += padV * 2 * tp * round4(dv) * 4;
+  const vPanels = at; at += bw * 2 * tp * dv * 4;
+  const rowsT = at; at += bw * sBytes;
+  const qT = at; at += M * d * rowBlock;
+  const qRows = at; at += bw * qRowBytes;
+  const s = at; at += M * sBytes;
+  const p = at; at += bw * sBytes;
+  const g = at; at += bw * sBytes;
+  const oT = at; at += round4(dv) * rowBlock;
+  const dOT = at; at += bw * round4(dv) * rowBlock;
+  const dORows = at; at += bw * <usize>BR * round8(dv) * 4;
+  const dqT = at; at += bw * round4(d) * rowBlock;
+  const stats = at; at += <usize>(NSTAT * 2) * rowBlock;
+  const edge = at; at += <usize>EDGE_BYTES;
+  const dgain = at; at += bw * round8(dv) * 8;
+  at = (at + 15) & ~(<usize>15);
+  if (base != 0) {
+    const w = changetype<Work>(base);
+    w.kPanels = kPanels;
+    w.kRows = kRows;
+    w.vRows = vRows;
+    w.vPanels = vPanels;
+    w.rowsT = rowsT;
+    w.qT = qT;
+    w.qRows = qRows;
+    w.s = s;
+    w.p = p;
+    w.g = g;
+    w.oT = oT;
+    w.dOT = dOT;
+    w.dORows = dORows;
+    w.dqT = dqT;
+    w.stats = stats;
+    w.edge = edge;
+    w.dgain = dgain;
+    w.sBytes = sBytes;
+    w.qRowBytes = qRowBytes;
+    w.rowsLd = tp << 2;
+  }
+  return at - base;
+}
+
+@inline
+function round4(x: usize): usize {
+  return (x + 3) & ~(<usize>3);
+}
+
+@inline
+function round8(x: usize): usize {
+  return (x + 7) & ~(<usize>7);
+}
