@@ -43,6 +43,8 @@ export interface ModelMemory {
   tmp: number;
   /** Backward temporaries. */
   dX: number; dTmp: number; dq: number; dk: number; dv: number; dz: number; dG: number; dU: number; dM: number; dLam: number; dCoef: number;
+  /** DIFF V1: the per-head norm gain's gradient of one layer, before it is accumulated. */
+  dGain: number;
   kCache: number[]; vCache: number[];
   cos: number; sin: number;
   desc: number[];
@@ -89,7 +91,7 @@ export function planModelMemory(wasm: WasmModule, plan: MemoryPlan, config: Mode
     xF: f32('xF', N * C, 'activations'), nF: f32('nF', N * C, 'activations'), rstdF: f32('rstdF', N, 'activations'),
     logits: f32('logits', N * V, 'activations'), losses: f32('losses', N, 'activations'),
     ids: f32('ids', N, 'activations'), targets: f32('targets', N, 'activations'), tmp: f32('tmp', N * C, 'activations'),
-    dX: 0, dTmp: 0, dq: 0, dk: 0, dv: 0, dz: 0, dG: 0, dU: 0, dM: 0, dLam: 0, dCoef: 0,
+    dX: 0, dTmp: 0, dq: 0, dk: 0, dv: 0, dz: 0, dG: 0, dU: 0, dM: 0, dLam: 0, dCoef: 0, dGain: 0,
     kCache: [], vCache: [], cos: 0, sin: 0, desc: Array.from({ length: L }, (_, l) => plan.get(`desc${l}`).offset), gemmScratch: 0,
     attnScratch: plan.add('attention.scratch', attentionScratch, 'scratch').offset,
   };
@@ -98,7 +100,7 @@ export function planModelMemory(wasm: WasmModule, plan: MemoryPlan, config: Mode
     Object.assign(mem, {
       dX: g('dX', N * C), dTmp: g('dTmp', N * C), dq: g('dq', N * Qw), dk: g('dk', N * Kw), dv: g('dv', N * Vw), dz: g('dz', N * Ow),
       dG: g('dG', N * F), dU: g('dU', N * F), dM: g('dM', N * F), dLam: attn.kind === 'diff_v2' ? g('dLam', N * H) : 0,
-      dCoef: g('dCoef', attn.kind === 'diff_v2' ? N * H : 1),
+      dCoef: g('dCoef', attn.kind === 'diff_v2' ? N * H : 1), dGain: attn.kind === 'diff_v1' ? g('dGain', attn.dv) : 0,
     });
   } else {
     for (let l = 0; l < L; l++) {

@@ -1,0 +1,234 @@
+/**
+ * `EngineModel`: a language model on the float32 WebAssembly engine. Memory is planned once from
+ * the config and limits (`planModelMemory`) and grown once; after that nothing is allocated per
+ * token or per step. Forward and backward are the kernel sequences of forward.ts / backward.ts.
+ *
+ *   const m = await EngineModel.create(config, { batch: 8, maxContext: 256, training: true });
+ *   m.loadParams(refModel.stateDict());
+ *   const loss = m.loss(ids, targets, 8, 256); m.backward(); m.step({ lr: 1e-3 });
+ *
+ * Inference models (training false) hold a KV cache instead of gradients: `prefill` then `decode`.
+ */
+import { DiffAttnError, check } from '../../errors.js';
+import { type ModelConfig } from '../../model/config.js';
+import { ropeFrequencies, ropeTables } from '../../ref/index.js';
+import { Arena } from '../arena.js';
+import { Attention } from '../attention.js';
+import { IGNORE_INDEX, adamwPtr, adamwStepParams, clipGradNormPtr, xentPtr, type AdamWOptions } from '../kernels/index.js';
+import { loadWasm, type LoadWasmOptions, type WasmModule } from '../wasm.js';
+import { backward } from './backward.js';
+import { forward } from './forward.js';
+import { planDescriptors, planModelMemory, type EngineLimits } from './memory.js';
+import { EngineModelState } from './state.js';
+
+/** Parameter values by canonical name (a reference `stateDict()`, a loaded folder's params, …). */
+export type ParamSource = ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>;
+
+export interface StepOptions extends AdamWOptions {
+  /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_); default no clipping. */
+  maxGradNorm?: number;
+}
+
+export class EngineModel {
+  private readonly s: EngineModelState;
+  private steps = 0;
+  /** B, T of the last `loss`, which `backward` needs; null when none is pending. */
+  private pending: { B: number; T: number } | null = null;
+  /** Tokens in the KV cache per row (inference). */
+  private cached = 0;
+  private cachedBatch = 0;
+
+  private constructor(s: EngineModelState) {
+    this.s = s;
+  }
+
+  /** Plans and allocates the model's memory (one grow), writes the rotary tables; weights start at 0. */
+  static async create(config: ModelConfig, limits: EngineLimits, options: LoadWasmOptions & { wasm?: WasmModule } = {}): Promise<EngineModel> {
+    for (const k of ['batch', 'maxContext'] as const) {
+      check(Number.isSafeInteger(limits[k]) && limits[k] > 0, 'value', () => `EngineModel: limits.${k} must be a positive integer, got ${limits[k]}`);
+    }
+    const wasm = options.wasm ?? await loadWasm(options);
+    const arena = new Arena(wasm.memory, wasm.exports.heap_base());
+    const { plan, desc } = planDescriptors(arena.top, config);
+    arena.reserve(plan.end - arena.top);
+    const attention = desc.map((ptr) => new Attention(wasm, { kind: config.attention, numHeads: config.numHeads, numKvHeads: config.numKvHeads, headDim: config.headDim, pairing: config.pairing }, ptr));
+    const { batch: B, maxContext: T } = limits;
+    const scratch = Math.max(
+      attention[0].forwardScratchBytes(B, T),
+      limits.training ? attention[0].backwardScratchBytes(B, T) : attention[0].decodeScratchBytes(B, T),
+    );
+    const mem = planModelMemory(wasm, plan, config, limits, scratch);
+    plan.assertFits(`a ${config.attention} model with ${mem.numParams.toLocaleString('en-US')} parameters at batch ${B}, context ${T}${limits.training ? ' (training)' : ''}`);
+    arena.alloc(plan.end - arena.top, 64);
+    const state = new EngineModelState(wasm, config, limits, mem, attention);
+    const rope = ropeTables(T, ropeFrequencies(config.rotaryDim, config.ropeTheta, config.ropeSchedule));
+    const half = config.rotaryDim / 2;
+    new Float32Array(wasm.memory.buffer, mem.cos, T * half).set(rope.cos.data);
+    new Float32Array(wasm.memory.buffer, mem.sin, T * half).set(rope.sin.data);
+    return new EngineModel(state);
+  }
+
+  get config(): ModelConfig {
+    return this.s.config;
+  }
+
+  get limits(): EngineLimits {
+    return this.s.limits;
+  }
+
+  /** Bytes of linear memory per purpose (weights, activations, cache, gradients, optimizer, scratch). */
+  memorySummary(): Record<string, number> {
+    return this.s.mem.plan.summary();
+  }
+
+  /**
+   * Copies every parameter in (converted to float32). Every canonical name must be present with its
+   * exact shape; all problems are reported together, each naming the parameter.
+   */
+  loadParams(params: ParamSource, opts: { allowUnknown?: boolean } = {}): void {
+    const problems: string[] = [];
+    const { paramIndex } = this.s.mem;
+    const shapes = [...paramIndex.keys()];
+    for (const name of shapes) {
+      const p = params.get(name);
+      const size = paramIndex.get(name)!.size;
+      if (!p) problems.push(`missing parameter '${name}'`);
+      else if (p.data.length !== size) problems.push(`parameter '${name}': expected ${size} values, got shape [${p.shape.join(', ')}]`);
+      else if (!Array.prototype.every.call(p.data, Number.isFinite)) problems.push(`parameter '${name}' holds NaN or Inf`);
+    }
+    if (!opts.allowUnknown) for (const name of params.keys()) if (!paramIndex.has(name)) problems.push(`unknown key '${name}'`);
+    if (problems.length > 0) throw new DiffAttnError(problems[0].startsWith('missing') ? 'missing' : 'shape', `EngineModel.loadParams: ${problems.join('; ')}`);
+    for (const name of shapes) this.s.paramView(name).set(params.get(name)!.data);
+  }
+
+  /** Copies of every parameter (float32) by canonical name. */
+  exportParams(): Map<string, Float32Array> {
+    return new Map([...this.s.mem.paramIndex.keys()].map((n) => [n, this.s.paramView(n).slice()]));
+  }
+
+  /** Copies of every parameter's gradient after `backward` (training models). */
+  exportGrads(): Map<string, Float32Array> {
+    this.requireTraining('exportGrads');
+    return new Map([...this.s.mem.paramIndex].map(([n, { offset, size }]) =>
+      [n, new Float32Array(this.s.wasm.memory.buffer, this.s.mem.grads + 4 * offset, size).slice()]));
+  }
+
+  /** Logits of every position. ids: [B, T] → [B, T, V] (a copy). */
+  forward(ids: ArrayLike<number>, B: number, T: number): Float32Array {
+    this.setIds(ids, B, T);
+    forward(this.s, { kind: 'sequence', B, T, fillCache: false });
+    this.pending = null;
+    return this.logits(B * T);
+  }
+
+  /**
+   * Mean cross-entropy of `targets` (−100 ignored) under the logits of `ids`, and keeps what
+   * `backward` needs. ids, targets: [B, T].
+   */
+  loss(ids: ArrayLike<number>, targets: ArrayLike<number>, B: number, T: number): number {
+    this.requireTraining('loss');
+    this.setIds(ids, B, T);
+    const N = B * T, V = this.config.vocabSize;
+    check(targets.length === N, 'shape', () => `EngineModel.loss: targets must hold B·T = ${N} values, got ${targets.length}`);
+    let count = 0;
+    const t = new Int32Array(this.s.wasm.memory.buffer, this.s.mem.targets, N);
+    for (let i = 0; i < N; i++) {
+      const v = targets[i];
+      check(v === IGNORE_INDEX || (Number.isInteger(v) && v >= 0 && v < V), 'value', () =>
+        `EngineModel.loss: target ${v} at position ${i} is outside [0, ${V}) and is not the ignore index ${IGNORE_INDEX}`);
+      t[i] = v;
+      if (v !== IGNORE_INDEX) count++;
+    }
+    check(count > 0, 'value', () => 'EngineModel.loss: every target is the ignore index');
+    forward(this.s, { kind: 'sequence', B, T, fillCache: false });
+    const { mem, wasm } = this.s;
+    xentPtr(wasm, mem.logits, mem.targets, mem.losses, mem.logits, N, V, 1 / count);
+    this.pending = { B, T };
+    const losses = new Float32Array(wasm.memory.buffer, mem.losses, N);
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += losses[i];
+    return sum / count;
+  }
+
+  /**
+   * Gradients of the last `loss` into the gradient block. `accumulate` adds to the gradients
+   * already there (micro-batches) instead of starting from zero.
+   */
+  backward(opts: { accumulate?: boolean } = {}): void {
+    this.requireTraining('backward');
+    if (!this.pending) throw new DiffAttnError('value', 'EngineModel.backward: call loss() first (backward consumes the gradients it leaves)');
+    const { mem, wasm } = this.s;
+    if (!opts.accumulate) new Float32Array(wasm.memory.buffer, mem.grads, mem.numParams).fill(0);
+    backward(this.s, this.pending.B, this.pending.T);
+    this.pending = null;
+  }
+
+  /** One AdamW step over every parameter; returns the global gradient norm before clipping. */
+  step(opts: StepOptions = {}): { gradNorm: number } {
+    this.requireTraining('step');
+    const { mem, wasm } = this.s;
+    const grads = [{ ptr: mem.grads, n: mem.numParams }];
+    const gradNorm = clipGradNormPtr(wasm, grads, opts.maxGradNorm ?? Infinity);
+    adamwPtr(wasm, mem.params, mem.grads, mem.adamM, mem.adamV, mem.numParams, adamwStepParams(++this.steps, opts));
+    return { gradNorm };
+  }
+
+  /** Runs the prompt, fills the KV cache; logits of each row's last position. ids: [B, T] → [B, V]. */
+  prefill(ids: ArrayLike<number>, B: number, T: number): Float32Array {
+    this.requireInference('prefill');
+    this.setIds(ids, B, T);
+    forward(this.s, { kind: 'sequence', B, T, fillCache: true });
+    this.cached = T;
+    this.cachedBatch = B;
+    const V = this.config.vocabSize;
+    const all = new Float32Array(this.s.wasm.memory.buffer, this.s.mem.logits, B * T * V);
+    const last = new Float32Array(B * V);
+    for (let b = 0; b < B; b++) last.set(all.subarray(((b + 1) * T - 1) * V, (b + 1) * T * V), b * V);
+    return last;
+  }
+
+  /** Appends one token per row at the next position; its logits. tokens: [B] → [B, V]. */
+  decode(tokens: ArrayLike<number>): Float32Array {
+    this.requireInference('decode');
+    const B = this.cachedBatch;
+    check(B > 0, 'value', () => 'EngineModel.decode: call prefill() first');
+    check(this.cached < this.limits.maxContext, 'value', () =>
+      `EngineModel.decode: the context is full (${this.cached} of maxContext ${this.limits.maxContext} positions); it is not truncated silently`);
+    this.setIds(tokens, B, 1);
+    forward(this.s, { kind: 'decode', B, pos: this.cached });
+    this.cached++;
+    return this.logits(B);
+  }
+
+  /** Positions held in the KV cache. */
+  get cachedTokens(): number {
+    return this.cached;
+  }
+
+  private logits(rows: number): Float32Array {
+    return new Float32Array(this.s.wasm.memory.buffer, this.s.mem.logits, rows * this.config.vocabSize).slice();
+  }
+
+  private setIds(ids: ArrayLike<number>, B: number, T: number): void {
+    const { batch, maxContext } = this.limits;
+    check(Number.isInteger(B) && B >= 1 && B <= batch, 'value', () => `EngineModel: batch B must be in [1, ${batch}] (the planned batch), got ${B}`);
+    check(Number.isInteger(T) && T >= 1 && T <= maxContext, 'value', () =>
+      `EngineModel: sequence length T must be in [1, ${maxContext}] (the planned maxContext), got ${T}`);
+    check(ids.length === B * T, 'shape', () => `EngineModel: expected B·T = ${B * T} token ids, got ${ids.length}`);
+    const V = this.config.vocabSize;
+    const dst = new Int32Array(this.s.wasm.memory.buffer, this.s.mem.ids, B * T);
+    for (let i = 0; i < B * T; i++) {
+      const v = ids[i];
+      check(Number.isInteger(v) && v >= 0 && v < V, 'value', () => `EngineModel: token id ${v} at position ${i} is outside the vocabulary [0, ${V})`);
+      dst[i] = v;
+    }
+  }
+
+  private requireTraining(op: string): void {
+    check(this.limits.training, 'unsupported', () => `EngineModel.${op}: this model was created for inference (limits.training = false)`);
+  }
+
+  private requireInference(op: string): void {
+    check(!this.limits.training, 'unsupported', () => `EngineModel.${op}: this model was created for training; create one with limits.training = false for the KV cache`);
+  }
+}
