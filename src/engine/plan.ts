@@ -4,9 +4,7 @@
  * memory once to `plan.end` and hands kernels the planned offsets.
  */
 import { DiffAttnError, check } from '../errors.js';
-
-/** WebAssembly (wasm32) can address at most 4 GiB. */
-export const WASM_MAX_BYTES = 2 ** 32;
+import { MAX_MEMORY_BYTES } from './arena.js';
 
 export interface PlannedBuffer {
   name: string;
@@ -58,7 +56,7 @@ export class MemoryPlan {
 
   /** Throws a `DiffAttnError` stating the need when the plan cannot fit in a wasm32 memory. */
   assertFits(what: string): void {
-    check(this.end <= WASM_MAX_BYTES, 'memory', () => {
+    check(this.end <= MAX_MEMORY_BYTES, 'memory', () => {
       const parts = Object.entries(this.summary()).map(([g, n]) => `${g} ${formatBytes(n)}`).join(', ');
       return `${what} needs ${formatBytes(this.end)} of WebAssembly memory (${parts}), more than the 4 GiB a wasm32 module can address; reduce the batch, the context or the model`;
     });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryPlan, WASM_MAX_BYTES, formatBytes } from '../../src/engine/plan.js';
+import { MAX_MEMORY_BYTES } from '../../src/engine/arena.js';
+import { MemoryPlan, formatBytes } from '../../src/engine/plan.js';
 import { expectDiffAttnError } from '../ref/arbitraries.js';
 
 describe('MemoryPlan', () => {
@@ -24,7 +25,7 @@ describe('MemoryPlan', () => {
     const plan = new MemoryPlan(0);
     plan.add('weights', 3 * 2 ** 30, 'weights');
     plan.add('kv', 2 * 2 ** 30, 'cache');
-    expect(plan.end).toBeGreaterThan(WASM_MAX_BYTES);
+    expect(plan.end).toBeGreaterThan(MAX_MEMORY_BYTES);
     expectDiffAttnError(() => plan.assertFits('a 25M model at batch 64'), 'memory', /needs 5\.0 GiB .*weights 3\.0 GiB, cache 2\.0 GiB/);
   });
 
