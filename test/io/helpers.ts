@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { catchDiffAttnError } from '../support/errors.js';
 import { DiffAttnError, type DiffAttnErrorCode } from '../../src/errors.js';
 import { DTYPE_NAMES, DTYPES, type DType, type SafeTensor, type SafetensorsFile } from '../../src/io/index.js';
 
@@ -36,14 +37,7 @@ export function parseHeader(bytes: Uint8Array): { header: Record<string, unknown
 
 /** Asserts `fn` throws a DiffAttnError with `code` whose message contains every fragment. */
 export function expectError(fn: () => unknown, code: DiffAttnErrorCode, ...fragments: string[]): DiffAttnError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a DiffAttnError').toBeInstanceOf(DiffAttnError);
-  const err = caught as DiffAttnError;
+  const err = catchDiffAttnError(fn);
   expect(err.code, err.message).toBe(code);
   for (const f of fragments) expect(err.message).toContain(f);
   return err;

@@ -9,7 +9,6 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { DiffAttnError, type DiffAttnErrorCode } from '../../src/errors.js';
 import { gradcheck, type GradcheckOptions } from '../../src/ref/gradcheck.js';
 import { Tensor } from '../../src/ref/tensor.js';
 
@@ -173,19 +172,7 @@ export function expectGradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[
   expect(result.pass, `gradcheck failed: ${detail}`).toBe(true);
 }
 
-/** Expects `f` to throw a `DiffAttnError` with `code` whose message matches `message`. */
-export function expectDiffAttnError(f: () => unknown, code: DiffAttnErrorCode, message: RegExp): void {
-  let thrown: unknown = undefined;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, 'expected a DiffAttnError to be thrown').toBeInstanceOf(DiffAttnError);
-  const err = thrown as DiffAttnError;
-  expect(err.code, err.message).toBe(code);
-  expect(err.message).toMatch(message);
-}
+export { expectDiffAttnError } from '../support/errors.js';
 
 /** Elementwise |actual − expected| ≤ tol · max(1, |expected|), with the first bad index in the message. */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12): void {
