@@ -11,7 +11,7 @@
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf, sharedValues, valueHead } from './attention-desc';
 import { LOG2E, weightedMaps } from './attention-softmax';
 import { TJ, TL, addTileEdge, tile } from './attention-tile';
-import { BR, Operands, STAT_COEF, Work, keyPanel, stat, valuePanel } from './attention-work';
+import { BR, Operands, STAT_COEF, Work, keyChannels, keyPanel, stat, valueChannels, valuePanel } from './attention-work';
 
 /** Keys per chunk of a long reduction, so a chunk of Pᵀ [KC, BR] and of V stays in L1. */
 const KC: i32 = 128;
@@ -51,6 +51,23 @@ export function packPanels(src: usize, ld: usize, n: i32, c: i32, dst: usize): v
       const live = u0 + j < n;
       for (let ch = 0; ch < c; ch++) {
         store<f32>(panel + (<usize>(ch * TJ + j) << 2), live ? load<f32>(row + (<usize>ch << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows into 4-channel panels, each stored key-major, so a tile reads one key's 4 channels at
+ * one address and walks the keys contiguously; channels past c and rows past n are zero.
+ * src: [n rows, c] (row stride ld) → dst: [⌈c/4⌉, total, 4]
+ */
+export function packChannels(src: usize, ld: usize, n: i32, total: i32, c: i32, dst: usize): void {
+  for (let c0 = 0; c0 < c; c0 += TJ) {
+    const panel = dst + (<usize>(c0 * total) << 2);
+    for (let u = 0; u < total; u++) {
+      const row = src + <usize>u * ld + (<usize>c0 << 2);
+      for (let j = 0; j < TJ; j++) {
+        store<f32>(panel + (<usize>(u * TJ + j) << 2), u < n && c0 + j < c ? load<f32>(row + (<usize>j << 2)) : 0);
       }
     }
   }
@@ -100,20 +117,22 @@ export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: 
 }
 
 /**
- * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r]. Row tile r0 stops at its
- * last visible key; keys go in chunks of KC so the chunk of Pᵀ and of a stay in L1. Used for P·V
- * (forward) and dS·K (dQ, backward).
- * a: [tv rows, n4] (row stride lda, readable up to n4 = n rounded up to 4), pT: [tv, BR] → oT: [n4, BR]
+ * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r], with a in 4-channel panels
+ * (so a tile streams 16 contiguous bytes per key: with rows of a token-major activation, 2 KiB
+ * apart, the keys of a chunk fell into two L1 sets and thrashed). Row tile r0 stops at its last
+ * visible key; keys go in chunks of KC so the chunk of Pᵀ stays in L1. Used for P·V (forward) and
+ * dS·K (dQ, backward).
+ * chans: [n4/4, tp, 4], pT: [tv, BR] → oT: [n4, BR]
  */
-export function valuesT(a: usize, lda: usize, n: i32, tv: i32, t0: i32, pT: usize, oT: usize, add: bool): void {
+export function valuesT(chans: usize, tp: i32, n: i32, tv: i32, t0: i32, pT: usize, oT: usize, add: bool): void {
   const ld = <usize>BR << 2;
   for (let k0 = 0; k0 < tv; k0 += KC) {
     for (let c0 = 0; c0 < n; c0 += TJ) {
-      const ac = a + <usize>k0 * lda + (<usize>c0 << 2);
+      const a = chans + (<usize>(c0 * tp + k0 * TJ) << 2);
       for (let r0 = 0; r0 < BR; r0 += TL) {
         const kc = min(min(KC, tv - k0), t0 + r0 + TL - k0);
         if (kc <= 0) continue; // k0 > 0 here: nothing left to add for these rows
-        tile(ac, lda, pT + (<usize>(k0 * BR + r0) << 2), ld, kc, oT + (<usize>(c0 * BR + r0) << 2), ld, add || k0 > 0);
+        tile(a, TJ * 4, pT + (<usize>(k0 * BR + r0) << 2), ld, kc, oT + (<usize>(c0 * BR + r0) << 2), ld, add || k0 > 0);
       }
     }
   }
@@ -147,10 +166,9 @@ export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usi
 }
 
 /**
- * Packs what every block of output head i (batch row b) reads: the key panels of its maps, the
- * values of its value groups as rows readable to a multiple of 4 channels, and for the backward
- * the value panels and the keys as such rows. Rows are the activations themselves when the
- * channel count is a multiple of 4, else padded copies. Sets the Work's keyRows/valueRows.
+ * Packs what every block of output head i (batch row b) reads: its maps' keys in 4-key panels,
+ * its value groups' values in 4-channel panels, and for the backward the keys in 4-channel and
+ * the values in 4-key panels. O(T·(d + dv)) per head, against the O(T²·(d + dv)) of its blocks.
  */
 export function prepareHead(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, backward: bool): void {
   const M = mapsOf(desc);
@@ -160,32 +178,16 @@ export function prepareHead(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i3
   const tp = (T + 3) & ~3;
   const ldk = <usize>(desc.Hk * d) << 2;
   const ldv = <usize>(desc.Hv * dv) << 2;
-  const d4 = (d + 3) & ~3;
-  const dv4 = (dv + 3) & ~3;
-  w.keyLd = d == d4 ? ldk : <usize>d4 << 2;
-  w.valueLd = dv == dv4 ? ldv : <usize>dv4 << 2;
   for (let m = 0; m < M; m++) {
     const keys = op.k + <usize>(b * T) * ldk + (<usize>(keyHead(desc, M * i + m) * d) << 2);
     packPanels(keys, ldk, T, d, keyPanel(w, desc, m));
-    let rows = keys;
-    if (backward && d != d4) {
-      rows = w.kRows + <usize>m * (<usize>(tp * d4) << 2);
-      packRows(keys, ldk, T, tp, d, d4, rows);
-    }
-    if (m == 0) w.keyRows0 = rows;
-    else w.keyRows1 = rows;
+    if (backward) packChannels(keys, ldk, T, tp, d, keyChannels(w, desc, m));
   }
   const groups = valueGroups(desc, i);
   for (let g = 0; g < groups; g++) {
     const values = op.v + <usize>(b * T) * ldv + (<usize>(groupValueHead(desc, i, g, groups) * dv) << 2);
+    packChannels(values, ldv, T, tp, dv, valueChannels(w, desc, g));
     if (backward) packPanels(values, ldv, T, dv, valuePanel(w, desc, g));
-    let rows = values;
-    if (dv != dv4) {
-      rows = w.vRows + <usize>g * (<usize>(tp * dv4) << 2);
-      packRows(values, ldv, T, tp, dv, dv4, rows);
-    }
-    if (g == 0) w.valueRows0 = rows;
-    else w.valueRows1 = rows;
   }
 }
 
@@ -218,18 +220,6 @@ export function scoreMap(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, 
   const qT = queryT(w, desc, m);
   packT(op.q + <usize>(b * desc.T + t0) * ldq + (<usize>(h * d) << 2), ldq, nr, d, LOG2E / Mathf.sqrt(<f32>d), qT);
   scoresT(keyPanel(w, desc, m), d, t0 + nr, t0, qT, scoreBuffer(w, m));
-}
-
-/** The rows (A of P·V) of value group g, as set by `prepareHead`. */
-@inline
-export function valueRows(w: Work, g: i32): usize {
-  return g == 0 ? w.valueRows0 : w.valueRows1;
-}
-
-/** The key rows (A of dQ) of map m, as set by `prepareHead`. */
-@inline
-export function keyRows(w: Work, m: i32): usize {
-  return m == 0 ? w.keyRows0 : w.keyRows1;
 }
 
 /** The packed queries of map m. → [d, BR] */

@@ -26,12 +26,14 @@
  */
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf } from './attention-desc';
 import {
-  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, keyRows, lastMap, packRows, packT, prepareHead,
-  scoreBuffer, scoreMap, scoresT, transposeBlock, valueGroups, valueRows, valuesT,
+  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, lastMap, packRows, packT, prepareHead,
+  scoreBuffer, scoreMap, scoresT, transposeBlock, valueGroups, valuesT,
 } from './attention-block';
 import { normBackwardRow } from './attention-epilogue';
 import { LOG2E, expRows, softmaxGrad } from './attention-softmax';
-import { BR, Operands, STAT_COEF, STAT_R, STAT_SUB, Work, operandsOf, planWork, stat, valuePanel, workBytes } from './attention-work';
+import {
+  BR, Operands, STAT_COEF, STAT_R, STAT_SUB, Work, keyChannels, operandsOf, planWork, stat, valueChannels, valuePanel, workBytes,
+} from './attention-work';
 import { assertAttention, assertOptional } from './attention-checks';
 
 /** Scratch bytes `attention_backward` needs for this descriptor (linear in T). */
@@ -92,6 +94,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
   const dv8 = (dv + 7) & ~7;
   const nr = min(BR, T - t0);
   const tv = t0 + nr;
+  const tp = (T + 3) & ~3;
   const row0 = b * T + t0;
   const ldv = <usize>(desc.Hv * dv) << 2;
   const ldo = <usize>(desc.H * dv) << 2;
@@ -110,7 +113,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
   const dyBlock = op.out + <usize>row0 * ldo + (<usize>(i * dv) << 2);
   if (desc.kind == DIFF_V1) {
     for (let g = 0; g < groups; g++) {
-      valuesT(valueRows(w, g), w.valueLd, dv, tv, t0, groupP(desc, w, i, g, groups, STAT_COEF, w.p, tv), w.oT, g > 0);
+      valuesT(valueChannels(w, desc, g), tp, dv, tv, t0, groupP(desc, w, i, g, groups, STAT_COEF, w.p, tv), w.oT, g > 0);
       built = g;
     }
     memory.fill(w.dORows, 0, <usize>(BR * dv8) << 2);
@@ -126,7 +129,6 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
 
   // Per value group: dV, G, and dS of its maps (in place over A_m).
   const invSqrtD: f32 = <f32>1 / Mathf.sqrt(<f32>desc.d);
-  let dlambda: f64 = 0;
   for (let g = 0; g < groups; g++) {
     const p = built == g ? w.p : groupP(desc, w, i, g, groups, STAT_COEF, w.p, tv);
     built = g;
@@ -138,7 +140,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
       softmaxGrad(scoreBuffer(w, m), w.g, tv, t0, stat(w, STAT_COEF, m), invSqrtD, stat(w, STAT_R, m));
     }
   }
-  if (M == 2) dlambda = coefficientGradient(desc, w, op, row0, i, nr);
+  const dlambda = M == 2 ? coefficientGradient(desc, w, op, row0, i, nr) : 0;
 
   // dQ and dK of every map.
   const d = desc.d;
@@ -149,7 +151,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
     const h = M * i + m;
     const dS = scoreBuffer(w, m);
     const keys = <usize>(b * T) * ldk + (<usize>(keyHead(desc, h) * d) << 2);
-    valuesT(keyRows(w, m), w.keyLd, d, tv, t0, dS, w.dqT, false);
+    valuesT(keyChannels(w, desc, m), tp, d, tv, t0, dS, w.dqT, false);
     unpackT(w.dqT, d, nr, op.dq + <usize>row0 * ldq + (<usize>(h * d) << 2), ldq);
     packRows(op.q + <usize>row0 * ldq + (<usize>(h * d) << 2), ldq, nr, BR, d, d8, w.qRows);
     transposeBlock(dS, tv, w.rowsT, w.rowsLd);

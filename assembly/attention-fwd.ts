@@ -15,10 +15,12 @@
  *      channels of the token-major output.
  */
 import { AttnDesc, mapsOf, queryHeadsOf } from './attention-desc';
-import { coefficients, groupP, prepareHead, scoreBuffer, scoreMap, valueGroups, valueRows, valuesT } from './attention-block';
+import { coefficients, groupP, prepareHead, scoreBuffer, scoreMap, valueGroups, valuesT } from './attention-block';
 import { finishRow } from './attention-epilogue';
 import { LN2, expRows, rowMax } from './attention-softmax';
-import { BR, Operands, STAT_COEF, STAT_SUB, STAT_SUM, STAT_WEIGHT, Work, operandsOf, planWork, stat, workBytes } from './attention-work';
+import {
+  BR, Operands, STAT_COEF, STAT_SUB, STAT_SUM, STAT_WEIGHT, Work, operandsOf, planWork, stat, valueChannels, workBytes,
+} from './attention-work';
 import { assertAttention, assertOptional } from './attention-checks';
 
 /** Scratch bytes `attention_forward` needs for this descriptor (linear in T). */
@@ -80,7 +82,7 @@ function forwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0:
   const groups = valueGroups(desc, i);
   for (let g = 0; g < groups; g++) {
     const p = groupP(desc, w, i, g, groups, STAT_WEIGHT, scoreBuffer(w, g), tv);
-    valuesT(valueRows(w, g), w.valueLd, dv, tv, t0, p, w.oT, g > 0);
+    valuesT(valueChannels(w, desc, g), (T + 3) & ~3, dv, tv, t0, p, w.oT, g > 0);
   }
   const ldo = <usize>(desc.H * dv) << 2;
   for (let r = 0; r < nr; r++) {

@@ -4,10 +4,10 @@
  * Everything is linear in T: the largest pieces are the key panels and the score buffers.
  *
  *   region      forward              backward             holds
- *   kPanels     M × [tp/4, d, 4]     M × [tp/4, d, 4]     the head's keys, 4-key panels (A of scores)
- *   kRows       –                    M × [tp, d4]         keys as rows padded to d4 (A of dQ; d % 4 ≠ 0 only)
- *   vRows       2 × [tp, dv4]        2 × [tp, dv4]        values padded to dv4 (A of P·V; dv % 4 ≠ 0 only)
- *   vPanels     –                    2 × [tp/4, dv, 4]    values, 4-key panels (A of G)
+ *   kPanels     M × [tp/4, d, 4]     M × [tp/4, d, 4]     the head's keys in 4-key panels (A of scores)
+ *   kChans      –                    M × [d4/4, tp, 4]    keys in 4-channel panels (A of dQ)
+ *   vChans      G × [dv4/4, tp, 4]   G × [dv4/4, tp, 4]   values in 4-channel panels (A of P·V)
+ *   vPanels     –                    G × [tp/4, dv, 4]    values in 4-key panels (A of G)
  *   qT          M × [d, BR]          M × [d, BR]          the block's queries, transposed, × log₂e/√d
  *   qRows       –                    [BR, d8]             one map's queries as rows (B of dK)
  *   s           M × [tp, BR]         M × [tp, BR]         scores → maps A_m → (backward) dS_m
@@ -22,9 +22,11 @@
  *   edge        [4, 8]               [4, 8]               partial tiles of dK, dV
  *   dgain       –                    f64 [dv8]            d(gain) accumulators (V1)
  *
- * tp = T rounded up to 4 (tiles cover whole groups of 4 keys), d4/dv4 rounded up to 4, d8/dv8 to 8.
+ * tp = T rounded up to 4 (tiles cover whole groups of 4 keys), d4/dv4 rounded up to 4, d8/dv8 to 8;
+ * G = the most value groups any output head has (1, or 2 when some head's maps read two value
+ * heads, see `sharedValues`).
  */
-import { AttnDesc, mapsOf } from './attention-desc';
+import { AttnDesc, mapsOf, sharedValues } from './attention-desc';
 import { EDGE_BYTES } from './attention-tile';
 
 /** Query rows per block: the lanes of every score buffer (a multiple of the tile's 8 lanes). */
@@ -41,8 +43,8 @@ const NSTAT: i32 = 5;
 @unmanaged
 export class Work {
   kPanels: usize;
-  kRows: usize;
-  vRows: usize;
+  kChans: usize;
+  vChans: usize;
   vPanels: usize;
   rowsT: usize;
   qT: usize;
@@ -63,14 +65,6 @@ export class Work {
   qRowBytes: usize;
   /** Row stride (bytes) of score-like buffers transposed to rows: tp·4. */
   rowsLd: usize;
-  /** Set per output head by `prepareHead`: A operands of dQ (keys as rows) and of P·V (values as
-   *  rows), per map / value group, and their row strides. */
-  keyRows0: usize;
-  keyRows1: usize;
-  keyLd: usize;
-  valueRows0: usize;
-  valueRows1: usize;
-  valueLd: usize;
 }
 
 /**
@@ -133,6 +127,18 @@ export function valuePanel(w: Work, desc: AttnDesc, g: i32): usize {
   return w.vPanels + <usize>g * (<usize>(round4(<usize>desc.T) * <usize>desc.dv) << 2);
 }
 
+/** The keys of map m in 4-channel panels (backward). → [d4/4, tp, 4] */
+@inline
+export function keyChannels(w: Work, desc: AttnDesc, m: i32): usize {
+  return w.kChans + <usize>m * (round4(<usize>desc.T) * round4(<usize>desc.d) << 2);
+}
+
+/** The values of value group g in 4-channel panels. → [dv4/4, tp, 4] */
+@inline
+export function valueChannels(w: Work, desc: AttnDesc, g: i32): usize {
+  return w.vChans + <usize>g * (round4(<usize>desc.T) * round4(<usize>desc.dv) << 2);
+}
+
 // Walks the regions in order; with base ≠ 0 it also records them in the header at base.
 // Returns the end (the size when base = 0).
 function layout(desc: AttnDesc, base: usize, backward: bool): usize {
@@ -144,13 +150,12 @@ function layout(desc: AttnDesc, base: usize, backward: bool): usize {
   const sBytes = tp * rowBlock;
   const qRowBytes = <usize>BR * round8(d) * 4;
   const bw: usize = backward ? 1 : 0;
-  const padK: usize = bw & <usize>(d % 4 != 0);
-  const padV: usize = <usize>(dv % 4 != 0);
+  const G = <usize>maxValueGroups(desc);
   let at = base + HEADER;
   const kPanels = at; at += M * tp * d * 4;
-  const kRows = at; at += padK * M * tp * round4(d) * 4;
-  const vRows = at; at += padV * 2 * tp * round4(dv) * 4;
-  const vPanels = at; at += bw * 2 * tp * dv * 4;
+  const kChans = at; at += bw * M * tp * round4(d) * 4;
+  const vChans = at; at += G * tp * round4(dv) * 4;
+  const vPanels = at; at += bw * G * tp * dv * 4;
   const rowsT = at; at += bw * sBytes;
   const qT = at; at += M * d * rowBlock;
   const qRows = at; at += bw * qRowBytes;
@@ -168,8 +173,8 @@ function layout(desc: AttnDesc, base: usize, backward: bool): usize {
   if (base != 0) {
     const w = changetype<Work>(base);
     w.kPanels = kPanels;
-    w.kRows = kRows;
-    w.vRows = vRows;
+    w.kChans = kChans;
+    w.vChans = vChans;
     w.vPanels = vPanels;
     w.rowsT = rowsT;
     w.qT = qT;
@@ -189,6 +194,13 @@ function layout(desc: AttnDesc, base: usize, backward: bool): usize {
     w.rowsLd = tp << 2;
   }
   return at - base;
+}
+
+// 2 when some output head's maps multiply two different value heads, else 1.
+function maxValueGroups(desc: AttnDesc): i32 {
+  if (mapsOf(desc) == 1) return 1;
+  for (let i = 0; i < desc.H; i++) if (!sharedValues(desc, i)) return 2;
+  return 1;
 }
 
 @inline
