@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { DiffAttnError } from '../errors.js';
+import type { BackendName } from '../oracle/verify.js';
 import { registerConvert } from './convert.js';
 import { registerInspect } from './inspect.js';
 import { BACKENDS, verifyCommand } from './verify.js';
@@ -23,8 +24,10 @@ program
 Examples:
   $ diffattn verify                              # all bundled golden files
   $ diffattn verify my_case.safetensors --json   # your own file, machine-readable
-Exit code 0 only when every tensor of every file passes (float64: |impl − ref| ≤ 1e-12 + 1e-10·max|ref|).`)
-  .action(async (paths: string[], opts: { backend: 'ref'; json: boolean }) => {
+  $ diffattn verify --backend wasm               # the float32 WebAssembly engine on the same files
+Exit code 0 only when every tensor of every file passes (ref, float64: |impl − ref| ≤ 1e-12 + 1e-10·max|ref|;
+wasm, float32: |impl − ref| ≤ 1e-6 + 5e-5·max|ref|).`)
+  .action(async (paths: string[], opts: { backend: BackendName; json: boolean }) => {
     process.exitCode = await verifyCommand(paths, opts);
   });
 

@@ -1,5 +1,5 @@
 /**
- * `diffattn verify [FILE|DIR ...] [--backend ref] [--json]`: checks golden files and model folders
+ * `diffattn verify [FILE|DIR ...] [--backend ref|wasm] [--json]`: checks golden files and model folders
  * (by default the bundled ones) and prints a table per file, or JSON; exits 1 unless every tensor of every file
  * passes.
  */
@@ -8,11 +8,13 @@ import { basename, dirname, join } from 'node:path';
 import { DiffAttnError } from '../errors.js';
 import type { ModelFolderFiles } from '../oracle/diffllama-case.js';
 import { refBackend, verifyGolden, type BackendName, type FileReport, type VerifyBackend } from '../oracle/verify.js';
+import { createWasmBackend } from '../oracle/wasm-backend.js';
 import { bundledGoldenDir } from './paths.js';
 
 /** The backends `--backend` accepts. */
 export const BACKENDS: Record<string, () => Promise<VerifyBackend>> = {
   ref: async () => refBackend,
+  wasm: () => createWasmBackend(),
 };
 
 export interface VerifyOptions {

@@ -5,12 +5,13 @@
  * Where the bytes come from, in order of precedence:
  *  1. `wasmBytes`: bytes or a compiled `WebAssembly.Module` the caller already has;
  *  2. `wasmUrl`: an explicit location (a `file:` URL or path in Node, any URL in a browser);
- *  3. the file shipped beside the package: `build/diffattn.wasm`, found relative to this module.
- *     The module runs from `src/engine/` (tests, source checkouts) or `dist/src/engine/` (the
- *     compiled package), so both `../../build/` and `../../../build/` are tried.
+ *  3. the file shipped beside the package: `build/diffattn.wasm` (or `diffattn.debug.wasm`, or
+ *     `diffattn.relaxed.wasm`), found relative to this module. The module runs from `src/engine/`
+ *     (tests, source checkouts) or `dist/src/engine/` (the compiled package), so both
+ *     `../../build/` and `../../../build/` are tried.
  */
 import { DiffAttnError } from '../errors.js';
-import { requireSimd } from './simd.js';
+import { relaxedSimdSupported, requireSimd } from './simd.js';
 
 /** The raw exports of the module: pointers are byte offsets into `memory`, sizes are i32. */
 export interface WasmExports {
@@ -36,6 +37,14 @@ export interface WasmExports {
 export interface LoadWasmOptions {
   /** Load `diffattn.debug.wasm`: kernel asserts on (a bad pointer traps with a message), slower. */
   debug?: boolean;
+  /**
+   * Load `diffattn.relaxed.wasm`, whose GEMM and attention micro-kernels use relaxed SIMD's
+   * `f32x4.relaxed_madd` (a fused multiply-add where the CPU has one), if this runtime supports
+   * relaxed SIMD; otherwise the standard build, without an error (`WasmModule.relaxed` says which).
+   * Results may differ from the standard build in the last bits (one rounding instead of two per
+   * multiply-add), within the same error bounds. Ignored with `debug`, `wasmUrl` or `wasmBytes`.
+   */
+  relaxed?: boolean;
   /** Explicit location of the .wasm file; overrides the default lookup beside the package. */
   wasmUrl?: string | URL;
   /** The module's bytes or a compiled module; overrides `wasmUrl` and the default lookup. */
@@ -50,6 +59,8 @@ export interface WasmModule {
   readonly memory: WebAssembly.Memory;
   /** Whether this is the debug build. */
   readonly debug: boolean;
+  /** Whether the loader picked the relaxed-SIMD build (`relaxed: true` and a runtime that has it). */
+  readonly relaxed: boolean;
   /** Where the bytes came from (a URL, or 'bytes' / 'module' when passed in). */
   readonly source: string;
 }
@@ -66,6 +77,7 @@ export async function loadWasm(options: LoadWasmOptions = {}): Promise<WasmModul
   const imports = { env: { abort: abortHandler(memoryRef) } };
   let instance: WebAssembly.Instance;
   let source: string;
+  let relaxed = false;
   if (options.wasmBytes instanceof WebAssembly.Module) {
     source = 'module';
     instance = await WebAssembly.instantiate(options.wasmBytes, imports);
@@ -73,7 +85,8 @@ export async function loadWasm(options: LoadWasmOptions = {}): Promise<WasmModul
     source = 'bytes';
     instance = (await WebAssembly.instantiate(options.wasmBytes as BufferSource, imports)).instance;
   } else {
-    const file = debug ? 'diffattn.debug.wasm' : 'diffattn.wasm';
+    relaxed = options.relaxed === true && !debug && options.wasmUrl === undefined && relaxedSimdSupported();
+    const file = debug ? 'diffattn.debug.wasm' : relaxed ? 'diffattn.relaxed.wasm' : 'diffattn.wasm';
     const candidates = options.wasmUrl !== undefined
       ? [toUrl(options.wasmUrl)]
       : [new URL(`../../build/${file}`, import.meta.url), new URL(`../../../build/${file}`, import.meta.url)];
@@ -81,7 +94,7 @@ export async function loadWasm(options: LoadWasmOptions = {}): Promise<WasmModul
   }
   const exports = instance.exports as unknown as WasmExports;
   memoryRef.memory = exports.memory;
-  return { exports, memory: exports.memory, debug, source };
+  return { exports, memory: exports.memory, debug, relaxed, source };
 }
 
 // Tries each location in turn; the first that can be read is compiled (a compile error is not

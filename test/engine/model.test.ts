@@ -94,6 +94,23 @@ describe('EngineModel against the float64 reference', () => {
     }), { numRuns: 30 });
   });
 
+  it('trains with more token rows than any weight dimension', async () => {
+    // Backward's weight gradients reduce over K = B·T rows; here B·T = 128 exceeds every other size,
+    // the regime where the GEMMs split K into several blocks.
+    const config = resolveConfig({ attention: 'diff_v1', vocabSize: 5, dModel: 8, numLayers: 1, numHeads: 1, ffnHidden: 4, maxContext: 64 });
+    const lm = refModel(config, 3);
+    const m = await EngineModel.create(config, { batch: 2, maxContext: 64, training: true }, { wasm });
+    m.loadParams(lm.stateDict());
+    const x = ids(new Rng(4), 128, 5);
+    const targets = x.map((_, p) => (p % 64 === 63 ? -100 : x[p + 1]));
+    const loss = nextTokenLoss(lm.forward(x, [2, 64]), x);
+    expectClose('loss', [m.loss(x, targets, 2, 64)], loss);
+    loss.backward();
+    m.backward();
+    const grads = m.exportGrads();
+    for (const [name, p] of lm.namedParameters()) expectClose(`grad ${name}`, grads.get(name)!, { shape: p.shape, data: p.grad! });
+  });
+
   it('rejects bad ids, shapes and missing parameters with the argument named', async () => {
     const config = resolveConfig({ attention: 'diff_v1', vocabSize: 5, dModel: 8, numLayers: 1, numHeads: 1, ffnHidden: 4, maxContext: 4 });
     const m = await EngineModel.create(config, { batch: 1, maxContext: 4, training: true }, { wasm });

@@ -111,8 +111,10 @@ export function planModelMemory(wasm: WasmModule, plan: MemoryPlan, config: Mode
   const half = config.rotaryDim / 2;
   mem.cos = f32('rope.cos', T * half, 'activations');
   mem.sin = f32('rope.sin', T * half, 'activations');
-  const widest = Math.max(C, F, V, Qw, Kw, Vw, Ow);
-  mem.gemmScratch = plan.add('gemm.scratch', wasm.exports.gemm_scratch_bytes(N, widest, widest), 'scratch').offset;
+  // One GEMM scratch for every product: its size is monotone in M, N and K, and backward's weight
+  // gradients reduce over K = N rows.
+  const widest = Math.max(N, C, F, V, Qw, Kw, Vw, Ow);
+  mem.gemmScratch = plan.add('gemm.scratch', wasm.exports.gemm_scratch_bytes(widest, widest, widest), 'scratch').offset;
   return mem;
 }
 

@@ -1,11 +1,13 @@
 /**
  * What the forward and backward passes share: the module, the config and limits, the planned
- * memory, each layer's attention kernels, and pointer lookups by parameter name.
+ * memory, each layer's attention kernels, pointer lookups by parameter name, and each layer as the
+ * shared layer code sees it.
  */
 import { DiffAttnError } from '../../errors.js';
 import type { ModelConfig } from '../../model/config.js';
-import { lambdaInit } from '../../ref/index.js';
-import type { Attention, AttentionScalars } from '../attention.js';
+import type { Attention } from '../attention.js';
+import type { LayerContext } from '../layer/attention-block.js';
+import type { LayerSpec } from '../layer/layer-spec.js';
 import type { WasmModule } from '../wasm.js';
 import type { EngineLimits, LayerActs, ModelMemory } from './memory.js';
 
@@ -48,19 +50,29 @@ export class EngineModelState {
     return new Float32Array(this.wasm.memory.buffer, this.mem.params + 4 * offset, size);
   }
 
-  /** The dot products λq1·λk1 and λq2·λk2 of a DIFF V1 layer, in float64 (equation (2)). */
-  lambdaDots(l: number): { d1: number; d2: number } {
-    const v = (n: string): Float32Array => this.paramView(`layers.${l}.attn.${n}`);
-    const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + x * b[i], 0);
-    return { d1: dot(v('lambda_q1'), v('lambda_k1')), d2: dot(v('lambda_q2'), v('lambda_k2')) };
+  /** Layer l as the shared layer code (layer/decoder.ts) sees it, for a pass over B×T tokens. */
+  layer(l: number, B: number, T: number): LayerContext {
+    const c = this.config, mem = this.mem;
+    return {
+      wasm: this.wasm, spec: this.spec(l), layout: mem.attn, attention: this.attention[l], B, T, ropeRows: this.limits.maxContext,
+      mem: {
+        acts: this.acts(l), temps: mem, attnOut: mem.tmp, ffnOut: mem.tmp,
+        y: l + 1 < c.numLayers ? this.acts(l + 1).x : mem.xF,
+        cos: mem.cos, sin: mem.sin, gemmScratch: mem.gemmScratch, attnScratch: mem.attnScratch,
+      },
+      param: (name) => this.param(`layers.${l}.${name}`),
+      grad: (name) => this.grad(`layers.${l}.${name}`),
+    };
   }
 
-  /** The attention kernel's scalars of layer l: λ, λinit and the per-head norm's ε for DIFF V1. */
-  attentionScalars(l: number): AttentionScalars {
-    if (this.config.attention !== 'diff_v1') return {};
-    const { d1, d2 } = this.lambdaDots(l);
-    const init = lambdaInit(l);
-    return { lambda: Math.exp(d1) - Math.exp(d2) + init, lambdaInit: init, eps: this.config.sublnEps };
+  private spec(l: number): LayerSpec {
+    const c = this.config;
+    return {
+      attention: { kind: c.attention, numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, pairing: c.pairing },
+      dModel: c.dModel, outProj: c.attention === 'diff_v2' ? 'o_proj' : 'out_proj', ropeStyle: c.ropeStyle, rotaryHalf: c.rotaryDim / 2,
+      v1: c.attention === 'diff_v1' ? { depth: l, sublnEps: c.sublnEps, sublnAffine: c.sublnAffine } : undefined,
+      decoder: { ffnHidden: c.ffnHidden, normEps: c.normEps },
+    };
   }
 
   private index(name: string): { offset: number; size: number } {
