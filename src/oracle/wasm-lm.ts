@@ -11,7 +11,6 @@
  *   generator did), argmax and margins as `greedyDecode` defines them.
  */
 import { EngineModel } from '../engine/model/engine-model.js';
-import type { EngineModelState } from '../engine/model/state.js';
 import { IGNORE_INDEX } from '../engine/kernels/index.js';
 import type { WasmModule } from '../engine/wasm.js';
 import { resolveConfig } from '../model/config.js';
@@ -33,7 +32,7 @@ export async function runLmCase(c: GoldenCase, freshWasm: () => Promise<WasmModu
   const train = await EngineModel.create(config, { batch: B, maxContext: T, training: true }, { wasm: await freshWasm() });
   train.loadParams(c.params);
   out.set('logits', f64Tensor([B, T, V], train.forward(ids, B, T)));
-  hiddenStates(train, B * T).forEach((h, l) => out.set(`hidden_states.${l}`, f64Tensor([B, T, C], h)));
+  train.hiddenStates(B, T).forEach((h, l) => out.set(`hidden_states.${l}`, f64Tensor([B, T, C], h)));
   const targets = ids.map((_, p) => (p % T === T - 1 ? IGNORE_INDEX : ids[p + 1]));
   out.set('loss', f64Tensor([1], [train.loss(ids, targets, B, T)]));
 
@@ -47,19 +46,4 @@ export async function runLmCase(c: GoldenCase, freshWasm: () => Promise<WasmModu
     .set('greedy_sequence', f64Tensor([T + greedySteps], [...prompt, ...greedy.tokens]))
     .set('greedy_step_logits', f64Tensor([greedySteps, V], greedy.stepLogits))
     .set('greedy_margins', f64Tensor([greedySteps], greedy.margins));
-}
-
-/**
- * The residual stream of a training model's last forward over `rows` = B·T tokens: each layer's
- * input x and the final norm's output, [rows, C] each (copies).
- *
- * EngineModel does not expose its activation buffers, so they are read through its state; the
- * addition that would replace this is a public `EngineModel.hiddenStates(B, T)` returning exactly
- * these copies (training models only: inference models share one activation set across layers).
- */
-function hiddenStates(m: EngineModel, rows: number): Float32Array[] {
-  const s = (m as unknown as { s: EngineModelState }).s;
-  const n = rows * s.config.dModel;
-  const copy = (ptr: number): Float32Array => new Float32Array(s.wasm.memory.buffer, ptr, n).slice();
-  return [...Array.from({ length: s.config.numLayers }, (_, l) => copy(s.acts(l).x)), copy(s.mem.nF)];
 }

@@ -113,6 +113,19 @@ export class EngineModel {
       [n, new Float32Array(this.s.wasm.memory.buffer, this.s.mem.grads + 4 * offset, size).slice()]));
   }
 
+  /**
+   * The residual stream of the last `forward` or `loss` over B×T tokens (training models, which
+   * keep every layer's activations): the input of each layer, then the final norm's output, as
+   * Hugging Face's `output_hidden_states`. → L + 1 copies of [B, T, C]
+   */
+  hiddenStates(B: number, T: number): Float32Array[] {
+    this.requireTraining('hiddenStates');
+    const { wasm, mem } = this.s;
+    const n = B * T * this.config.dModel;
+    const copy = (ptr: number): Float32Array => new Float32Array(wasm.memory.buffer, ptr, n).slice();
+    return [...Array.from({ length: this.config.numLayers }, (_, l) => copy(this.s.acts(l).x)), copy(mem.nF)];
+  }
+
   /** Logits of every position. ids: [B, T] → [B, T, V] (a copy). */
   forward(ids: ArrayLike<number>, B: number, T: number): Float32Array {
     this.setIds(ids, B, T);
