@@ -11,6 +11,7 @@
  *   channel is 0, z has lost O there, so `pre_subln` is not produced (and fails as not computed).
  */
 import type { AttentionLayout } from '../engine/attention-desc.js';
+import { mapsFromLse } from '../engine/layer/attention-maps.js';
 import type { LayerRun } from '../engine/layer/layer-runner.js';
 import type { LayerSpec } from '../engine/layer/layer-spec.js';
 import type { F64Tensor } from '../io/golden.js';
@@ -35,7 +36,7 @@ export function layerIntermediates(run: LayerRun, spec: LayerSpec, B: number, T:
   set('q_rot', f64Tensor([B, T, L.Hq, L.d], buf('q')));
   set('k_rot', f64Tensor([B, T, L.Hk, L.d], buf('k')));
   set(`pre_${spec.outProj}`, f64Tensor([B, T, L.H * L.dv], buf('z')));
-  const maps = mapsFromLse(buf('q'), buf('k'), buf('lse'), L, B, T);
+  const maps = f64Tensor([B, L.Hq, T, T], mapsFromLse(buf('q'), buf('k'), buf('lse'), L, B, T));
   if (L.M === 2) {
     const [first, second] = [0, 1].map((m) => everyOtherHead(maps, B, L.H, T, m));
     set('attn1', first);
@@ -65,33 +66,6 @@ export function layerIntermediates(run: LayerRun, spec: LayerSpec, B: number, T:
     for (const [name, b, width] of rows) out.set(name, f64Tensor([B, T, width], buf(b)));
   }
   return out;
-}
-
-/**
- * P[b, h, t, u] = exp(q_h[t]·k_κ(h)[u]/√d − lse[b, h, t]) for u ≤ t, else 0, in float64 from the
- * float32 operands, with the kernel's own κ. q: [B·T, Hq·d], k: [B·T, Hk·d], lse: [B, Hq, T]
- * → [B, Hq, T, T]
- */
-function mapsFromLse(q: Float32Array, k: Float32Array, lse: Float32Array, L: AttentionLayout, B: number, T: number): F64Tensor {
-  const { Hq, Hk, d, kHead } = L;
-  const data = new Float64Array(B * Hq * T * T);
-  const scale = 1 / Math.sqrt(d);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < Hq; h++) {
-      for (let t = 0; t < T; t++) {
-        const qo = ((b * T + t) * Hq + h) * d;
-        const row = ((b * Hq + h) * T + t) * T;
-        const l = lse[(b * Hq + h) * T + t];
-        for (let u = 0; u <= t; u++) {
-          const ko = ((b * T + u) * Hk + kHead[h]) * d;
-          let s = 0;
-          for (let c = 0; c < d; c++) s += q[qo + c] * k[ko + c];
-          data[row + u] = Math.exp(s * scale - l);
-        }
-      }
-    }
-  }
-  return { shape: [B, Hq, T, T], data };
 }
 
 // Maps of query heads m, m + 2, … of [B, 2H, T, T] → [B, H, T, T] (map 1 or 2 of each head).

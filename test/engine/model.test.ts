@@ -11,7 +11,7 @@ import { EngineModel } from '../../src/engine/model/engine-model.js';
 import { loadWasm, type WasmModule } from '../../src/engine/wasm.js';
 import { resolveConfig, type ModelConfig } from '../../src/model/config.js';
 import { TOLERANCES, compareTensor } from '../../src/oracle/compare.js';
-import { DiffTransformerLM, Rng, nextTokenLoss } from '../../src/ref/index.js';
+import { DiffTransformerLM, Rng, Tensor, nextTokenLoss } from '../../src/ref/index.js';
 import { expectEngineError } from './errors.js';
 
 let wasm: WasmModule;
@@ -94,6 +94,35 @@ describe('EngineModel against the float64 reference', () => {
     }), { numRuns: 30 });
   });
 
+  it('captures attention maps and hidden states on request, equal to the reference’s', async () => {
+    await fc.assert(fc.asyncProperty(configArb, fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 6 }), async ({ config, seed }, B, T) => {
+      const lm = refModel(config, seed);
+      const m = await EngineModel.create(config, { batch: B, maxContext: T, training: false, keepActivations: true }, { wasm });
+      m.loadParams(lm.stateDict());
+      const x = ids(new Rng(seed + 3), B * T, config.vocabSize);
+      const trace = new Map<string, Tensor>();
+      lm.forward(x, [B, T], trace);
+      m.prefill(x, B, T);
+      m.hiddenStates(B, T).forEach((h, l) => expectClose(`hidden_states.${l}`, h, trace.get(`hidden_states.${l}`)!));
+      for (let l = 0; l < config.numLayers; l++) {
+        const maps = m.attentionMaps(l, B, T);
+        const Hq = maps.length / (B * T * T);
+        if (config.attention === 'baseline') {
+          expectClose(`layer ${l} attn_probs`, maps, trace.get(`layers.${l}.attn.attn_probs`)!);
+        } else {
+          // Query heads 2i and 2i+1 hold maps 1 and 2 of head i.
+          const slab = T * T;
+          const pick = (m0: number): Float64Array => Float64Array.from({ length: maps.length / 2 }, (_, i) => {
+            const [b, h, r] = [Math.floor(i / ((Hq / 2) * slab)), Math.floor(i / slab) % (Hq / 2), i % slab];
+            return maps[(b * Hq + 2 * h + m0) * slab + r];
+          });
+          expectClose(`layer ${l} attn1`, pick(0), trace.get(`layers.${l}.attn.attn1`)!);
+          expectClose(`layer ${l} attn2`, pick(1), trace.get(`layers.${l}.attn.attn2`)!);
+        }
+      }
+    }), { numRuns: 20 });
+  });
+
   it('trains with more token rows than any weight dimension', async () => {
     // Backward's weight gradients reduce over K = B·T rows; here B·T = 128 exceeds every other size,
     // the regime where the GEMMs split K into several blocks.
@@ -124,5 +153,7 @@ describe('EngineModel against the float64 reference', () => {
     expectEngineError(() => m.forward([0, 1, 2, 3, 4], 1, 5), 'value', /T must be in \[1, 4\]/);
     expectEngineError(() => m.backward(), 'value', /call loss\(\) first/);
     expectEngineError(() => m.prefill([0], 1, 1), 'unsupported', /created for training/);
+    const infer = await EngineModel.create(config, { batch: 1, maxContext: 4, training: false }, { wasm });
+    expectEngineError(() => infer.attentionMaps(0, 1, 4), 'unsupported', /keepActivations/);
   });
 });

@@ -18,7 +18,8 @@ import { IGNORE_INDEX, adamwPtr, adamwStepParams, clipGradNormPtr, xentPtr, type
 import { loadWasm, type LoadWasmOptions, type WasmModule } from '../wasm.js';
 import { backward } from './backward.js';
 import { forward } from './forward.js';
-import { planDescriptors, planModelMemory, type EngineLimits } from './memory.js';
+import { mapsFromLse } from '../layer/attention-maps.js';
+import { perLayerActivations, planDescriptors, planModelMemory, type EngineLimits } from './memory.js';
 import { EngineModelState } from './state.js';
 
 /** Parameter values by canonical name (a reference `stateDict()`, a loaded folder's params, …). */
@@ -114,16 +115,31 @@ export class EngineModel {
   }
 
   /**
-   * The residual stream of the last `forward` or `loss` over B×T tokens (training models, which
-   * keep every layer's activations): the input of each layer, then the final norm's output, as
-   * Hugging Face's `output_hidden_states`. → L + 1 copies of [B, T, C]
+   * The residual stream of the last `forward`, `loss` or `prefill` over B×T tokens (models that
+   * keep every layer's activations: training, or `keepActivations`): the input of each layer, then
+   * the final norm's output, as Hugging Face's `output_hidden_states`. → L + 1 copies of [B, T, C]
    */
   hiddenStates(B: number, T: number): Float32Array[] {
-    this.requireTraining('hiddenStates');
+    this.requireActivations('hiddenStates', B, T);
     const { wasm, mem } = this.s;
     const n = B * T * this.config.dModel;
     const copy = (ptr: number): Float32Array => new Float32Array(wasm.memory.buffer, ptr, n).slice();
     return [...Array.from({ length: this.config.numLayers }, (_, l) => copy(this.s.acts(l).x)), copy(mem.nF)];
+  }
+
+  /**
+   * Layer l's softmax maps from the last `forward`, `loss` or `prefill` over B×T tokens, rebuilt
+   * from the kernels' saved log-sum-exps (the fused kernels never store them), in float64.
+   * → [B, Hq, T, T]; for DIFF V1 and V2, query heads 2i and 2i+1 are the two maps of head i.
+   */
+  attentionMaps(l: number, B: number, T: number): Float64Array {
+    this.requireActivations('attentionMaps', B, T);
+    check(Number.isInteger(l) && l >= 0 && l < this.config.numLayers, 'value', () =>
+      `EngineModel.attentionMaps: layer must be in [0, ${this.config.numLayers}), got ${l}`);
+    const { wasm, mem } = this.s;
+    const L = mem.attn, a = this.s.acts(l), N = B * T;
+    const f32 = (ptr: number, n: number): Float32Array => new Float32Array(wasm.memory.buffer, ptr, n);
+    return mapsFromLse(f32(a.q, N * L.Hq * L.d), f32(a.k, N * L.Hk * L.d), f32(a.lse, N * L.Hq), L, B, T);
   }
 
   /** Logits of every position. ids: [B, T] → [B, T, V] (a copy). */
@@ -239,6 +255,13 @@ export class EngineModel {
 
   private requireTraining(op: string): void {
     check(this.limits.training, 'unsupported', () => `EngineModel.${op}: this model was created for inference (limits.training = false)`);
+  }
+
+  private requireActivations(op: string, B: number, T: number): void {
+    check(perLayerActivations(this.limits), 'unsupported', () =>
+      `EngineModel.${op}: this inference model shares one activation set across layers; create it with limits.keepActivations = true`);
+    check(Number.isInteger(B) && B >= 1 && B <= this.limits.batch && Number.isInteger(T) && T >= 1 && T <= this.limits.maxContext, 'value', () =>
+      `EngineModel.${op}: B and T must be those of the last forward (within batch ${this.limits.batch}, maxContext ${this.limits.maxContext}), got ${B}, ${T}`);
   }
 
   private requireInference(op: string): void {

@@ -19,6 +19,16 @@ export interface EngineLimits {
   maxContext: number;
   /** Plan gradients, AdamW moments and per-layer activations. */
   training: boolean;
+  /**
+   * Inference: also keep every layer's activations (as training does) so `hiddenStates` and
+   * `attentionMaps` can read them after a forward; default false, which plans one shared set.
+   */
+  keepActivations?: boolean;
+}
+
+/** Whether each layer keeps its own activations (training, or inference that asked to inspect them). */
+export function perLayerActivations(limits: EngineLimits): boolean {
+  return limits.training || (limits.keepActivations ?? false);
 }
 
 /** Activations of one layer (one set when not training). */
@@ -76,7 +86,7 @@ export function planModelMemory(wasm: WasmModule, plan: MemoryPlan, config: Mode
   const adamM = training ? f32('adam.m', numParams, 'optimizer') : 0;
   const adamV = training ? f32('adam.v', numParams, 'optimizer') : 0;
 
-  const slots = training ? L : 1;
+  const slots = perLayerActivations(limits) ? L : 1;
   const acts: LayerActs[] = Array.from({ length: slots }, (_, s) => {
     const a = (n: string, size: number): number => f32(`act${s}.${n}`, size, 'activations');
     return {

@@ -9,7 +9,7 @@ import type { Attention } from '../attention.js';
 import type { LayerContext } from '../layer/attention-block.js';
 import type { LayerSpec } from '../layer/layer-spec.js';
 import type { WasmModule } from '../wasm.js';
-import type { EngineLimits, LayerActs, ModelMemory } from './memory.js';
+import { perLayerActivations, type EngineLimits, type LayerActs, type ModelMemory } from './memory.js';
 
 export class EngineModelState {
   constructor(
@@ -41,7 +41,7 @@ export class EngineModelState {
 
   /** Layer l's activations (one shared set when not training). */
   acts(l: number): LayerActs {
-    return this.mem.acts[this.limits.training ? l : 0];
+    return this.mem.acts[perLayerActivations(this.limits) ? l : 0];
   }
 
   /** A Float32Array view of parameter `name` (take views after memory stops growing). */
