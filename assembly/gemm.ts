@@ -23,6 +23,7 @@
  */
 import { EDGE_BYTES, MR, NR, microKernel, storeEdge } from './gemm-kernel';
 import { packPanels } from './gemm-pack';
+import { GEMV_MAX_ROWS, gemvNT } from './gemv';
 import { assertRange, assertSizes } from './checks';
 
 // Why these block sizes (L1 48 KiB, L2 1 MiB per core): one B panel [KC, NR] is 32 KiB and stays
@@ -55,6 +56,10 @@ export function gemm_nn(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ac
 /** C (+)= A·Bᵀ. A: [M, K], B: [N, K] → C: [M, N]. Arguments as for `gemm_nn`. */
 export function gemm_nt(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
   checkOperands(a, b, c, M, N, K, scratch);
+  if (M <= GEMV_MAX_ROWS) {
+    gemvNT(a, b, c, M, N, K, accumulate != 0);
+    return;
+  }
   gemm(a, <usize>K, 1, b, <usize>K, 1, c, M, N, K, accumulate != 0, scratch);
 }
 

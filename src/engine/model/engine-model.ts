@@ -95,7 +95,7 @@ export class EngineModel {
       const size = paramIndex.get(name)!.size;
       if (!p) problems.push(`missing parameter '${name}'`);
       else if (p.data.length !== size) problems.push(`parameter '${name}': expected ${size} values, got shape [${p.shape.join(', ')}]`);
-      else if (!Array.prototype.every.call(p.data, Number.isFinite)) problems.push(`parameter '${name}' holds NaN or Inf`);
+      else if (!allFinite(p.data)) problems.push(`parameter '${name}' holds NaN or Inf`);
     }
     if (!opts.allowUnknown) for (const name of params.keys()) if (!paramIndex.has(name)) problems.push(`unknown key '${name}'`);
     if (problems.length > 0) throw new DiffAttnError(problems[0].startsWith('missing') ? 'missing' : 'shape', `EngineModel.loadParams: ${problems.join('; ')}`);
@@ -267,4 +267,11 @@ export class EngineModel {
   private requireInference(op: string): void {
     check(!this.limits.training, 'unsupported', () => `EngineModel.${op}: this model was created for training; create one with limits.training = false for the KV cache`);
   }
+}
+
+// NaN and ±Inf are the values whose difference with themselves is not 0; a plain loop, because this
+// runs over every weight of a model.
+function allFinite(data: ArrayLike<number>): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) return false;
+  return true;
 }
