@@ -149,7 +149,7 @@ describe('EngineModel against the float64 reference', () => {
     expectEngineError(() => m.loadParams(dict), 'missing', /missing parameter 'layers\.0\.attn\.lambda_q1'/);
     const poisoned = new Map([...lm.stateDict()].map(([n, p]) => [n, { shape: p.shape, data: p.data.slice() }]));
     poisoned.get('layers.0.ffn.w_1.weight')!.data[5] = NaN;
-    expectEngineError(() => m.loadParams(poisoned), 'shape', /parameter 'layers\.0\.ffn\.w_1\.weight' holds NaN or Inf/);
+    expectEngineError(() => m.loadParams(poisoned), 'value', /parameter 'layers\.0\.ffn\.w_1\.weight' holds NaN or Inf/);
     m.loadParams(lm.stateDict());
     expectEngineError(() => m.forward([0, 1, 9, 2], 1, 4), 'value', /token id 9 at position 2 is outside the vocabulary \[0, 5\)/);
     expectEngineError(() => m.forward([0, 1], 1, 4), 'shape', /expected B·T = 4 token ids, got 2/);

@@ -98,7 +98,11 @@ export class EngineModel {
       else if (!allFinite(p.data)) problems.push(`parameter '${name}' holds NaN or Inf`);
     }
     if (!opts.allowUnknown) for (const name of params.keys()) if (!paramIndex.has(name)) problems.push(`unknown key '${name}'`);
-    if (problems.length > 0) throw new DiffAttnError(problems[0].startsWith('missing') ? 'missing' : 'shape', `EngineModel.loadParams: ${problems.join('; ')}`);
+    if (problems.length > 0) {
+      const first = problems[0];
+      const code = first.startsWith('missing') ? 'missing' : first.startsWith('unknown') ? 'unknown' : first.endsWith('NaN or Inf') ? 'value' : 'shape';
+      throw new DiffAttnError(code, `EngineModel.loadParams: ${problems.join('; ')}`);
+    }
     for (const name of shapes) this.s.paramView(name).set(params.get(name)!.data);
   }
 
