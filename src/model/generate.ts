@@ -48,13 +48,37 @@ export interface ModelLimits {
 }
 
 /**
+ * One generated token and the text it completed: possibly empty (half a character, or text that
+ * may yet turn into a stop string). `token` is null for the last piece of text released when the
+ * generation ends, which no new token produced.
+ */
+export interface GenerationStep {
+  token: number | null;
+  text: string;
+}
+
+/**
  * Generates from `prompt` (text, or ids) with `next`. With a tokenizer, only its ids are sampled (a
  * model whose vocabulary is padded beyond it never emits ids it cannot decode); with none
  * (`null`), the prompt must be ids, the text stays empty and `stop` must be empty.
  * Throws a 'value' error, before any step, when prompt + maxTokens exceed `model.maxContext`.
  */
 export function generate(next: NextLogits, tokenizer: Tokenizer | null, prompt: string | readonly number[], options: GenerateOptions, model: ModelLimits): Generation {
-  const { maxTokens, seed = 0, stop = [], stopAtEos = true, onText } = options;
+  const steps = generateSteps(next, tokenizer, prompt, options, model);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (step.value.text) options.onText?.(step.value.text);
+  }
+}
+
+/**
+ * `generate` one token at a time: yields each token with the text it completed and returns the
+ * whole generation, so a caller can stream, pause or abort between tokens. `onText` is not called.
+ */
+export function* generateSteps(next: NextLogits, tokenizer: Tokenizer | null, prompt: string | readonly number[], options: GenerateOptions,
+  model: ModelLimits): Generator<GenerationStep, Generation> {
+  const { maxTokens, seed = 0, stop = [], stopAtEos = true } = options;
   check(tokenizer !== null || (typeof prompt !== 'string' && stop.length === 0), 'value', () =>
     'generate: without a tokenizer the prompt must be ids and there can be no stop strings');
   const promptIds = typeof prompt === 'string' ? tokenizer!.encode(prompt) : [...prompt];
@@ -74,9 +98,11 @@ export function generate(next: NextLogits, tokenizer: Tokenizer | null, prompt: 
   let text = '';
   let emitted = 0;
   let finishReason: Generation['finishReason'] = 'length';
-  const emit = (end: number): void => {
-    if (end > emitted) onText?.(text.slice(emitted, end));
+  // The text up to `end` not handed out yet.
+  const release = (end: number): string => {
+    const delta = end > emitted ? text.slice(emitted, end) : '';
     emitted = Math.max(emitted, end);
+    return delta;
   };
   // Appends decoded text; true when a stop string completed (the text is then cut before it).
   const append = (delta: string): boolean => {
@@ -96,16 +122,19 @@ export function generate(next: NextLogits, tokenizer: Tokenizer | null, prompt: 
     seq.push(id);
     if (stopAtEos && id === eosId) {
       finishReason = 'eos';
+      yield { token: id, text: '' };
       break;
     }
     if (append(stream.push(id))) {
       finishReason = 'stop';
+      yield { token: id, text: release(text.length) };
       break;
     }
-    emit(text.length - heldBack(text, stop));
+    yield { token: id, text: release(text.length - heldBack(text, stop)) };
   }
   if (finishReason !== 'stop' && append(stream.flush())) finishReason = 'stop';
-  emit(text.length);
+  const rest = release(text.length);
+  if (rest) yield { token: null, text: rest };
   return { promptIds, tokens, text, finishReason };
 }
 

@@ -27,4 +27,4 @@ export { ByteTokenizer } from './tokenizer/bytes.js';
 export { HfTokenizer, type HfTokenizerOptions } from './tokenizer/hf.js';
 export { incrementalDecoder } from './tokenizer/stream.js';
 export { applyRepetitionPenalty, argmax, sampleToken, samplingProbs, type SamplingOptions } from './sampling.js';
-export { generate, generateRef, type GenerateOptions, type Generation, type ModelLimits, type NextLogits } from './generate.js';
+export { generate, generateRef, generateSteps, type GenerateOptions, type Generation, type GenerationStep, type ModelLimits, type NextLogits } from './generate.js';
