@@ -3,10 +3,11 @@
  * `npm run build` first). Checks exit codes, that --json prints JSON only, and one-line errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSafetensors, toInt32 } from '../../src/io/safetensors.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tiny = join(root, 'test', 'fixtures', 'golden', 'diffllama', 'models', 'diffllama_tiny_tied');
@@ -55,8 +56,26 @@ describe('diffattn (built CLI)', () => {
     expect(b.lambda).toEqual(a.lambda);
   });
 
+  it('generate reproduces the DiffLlama folder’s golden greedy continuation on the engine', () => {
+    const golden = readSafetensors(readFileSync(join(tiny, 'golden.safetensors')));
+    const prompt = Array.from(toInt32(golden.tensors.get('input_ids')!)).slice(0, 12);
+    const expected = Array.from(toInt32(golden.tensors.get('greedy_tokens')!));
+    const r = run('generate', '--model', tiny, '--prompt-ids', prompt.join(','), '--max-tokens', String(expected.length), '--temperature', '0', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const g = JSON.parse(r.stdout);
+    expect(g.tokens).toEqual(expected);
+    expect(g.timing.promptTokens).toBe(12);
+  });
+
+  it('generate refuses a prompt longer than the context with a one-line reason', () => {
+    const r = run('generate', '--model', tiny, '--prompt-ids', Array(120).fill(1).join(','), '--max-tokens', '20');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/more than maxContext 128/);
+  });
+
   it('every command has --help with examples', () => {
-    for (const cmd of ['verify', 'inspect', 'convert']) {
+    for (const cmd of ['verify', 'inspect', 'convert', 'generate']) {
       const r = run(cmd, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Examples:/);
