@@ -17,11 +17,12 @@
  *   dV      dV += Pᵀ·dO   dV [keys × chans]        P[r, 4 keys]          ks=tp·4 dO[r, chans]
  *
  * Why this shape: 8 v128 accumulators (4 × 2) is the most V8 11.3 keeps in registers (more spill,
- * see gemm-kernel.ts); per k step it does 2 vector loads, 4 broadcast loads and 8 mul + 8 add
- * (WebAssembly SIMD has no FMA). The four A values sit at constant offsets from ONE pointer:
- * a version with a pointer per row of A (any row stride) spent a third of its time on the extra
- * address arithmetic (measured 27 vs 39 GFLOP/s on the score product).
+ * see gemm-kernel.ts); per k step it does 2 vector loads, 4 broadcast loads and 8 multiply-adds
+ * (`madd`: mul + add, fused in the relaxed build). The four A values sit at constant offsets
+ * from ONE pointer: a version with a pointer per row of A (any row stride) spent a third of its
+ * time on the extra address arithmetic (measured 27 vs 39 GFLOP/s on the score product).
  */
+import { madd } from './madd';
 
 /** Rows of the tile (A lanes). */
 export const TJ: i32 = 4;
@@ -44,17 +45,17 @@ export function tile(a: usize, ks: usize, b: usize, ldb: usize, kc: i32, c: usiz
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a += ks;
     b += ldb;
   }

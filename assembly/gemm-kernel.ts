@@ -9,10 +9,12 @@
  *      └──────────────────────────────────────────┘
  *
  * Why 2×16: the tile lives in 8 v128 accumulators. Each k step does 4 vector loads of B, 2
- * broadcast loads of A and 8 mul + 8 add (64 flops); WebAssembly SIMD has no fused multiply-add,
- * so mul and add issue separately and fill the two FP multiply and two FP add pipes. Measured in
- * full GEMMs at 512³ on this machine class (V8 11.3): 2×16 ≈ 51 GFLOP/s, 4×8 ≈ 42, 3×8 ≈ 40; tiles
- * with more live vectors, or unrolling k, make V8 spill accumulators and run about half as fast.
+ * broadcast loads of A and 8 multiply-adds (64 flops, `madd`). Standard WebAssembly SIMD has no
+ * fused multiply-add, so mul and add issue separately and fill the two FP multiply and two FP add
+ * pipes (the relaxed build lets V8 fuse them, which is no faster here: docs/engine.md). Measured
+ * in full GEMMs at 512³ on this machine class (V8 11.3): 2×16 ≈ 51 GFLOP/s, 4×8 ≈ 42, 3×8 ≈ 40;
+ * tiles with more live vectors, or unrolling k, make V8 spill accumulators and run about half as
+ * fast.
  *
  * The kernel takes as few arguments as possible on purpose: every general-purpose register left
  * free lets V8 keep the panel addresses in registers across the k loop. A version that also took
@@ -20,6 +22,7 @@
  * 12 %, so partial tiles are handled by the caller: it runs the kernel into an [MR, NR] edge
  * buffer and copies the valid corner out with `storeEdge`.
  */
+import { madd } from './madd';
 
 /** Rows of the C tile (lanes of a packed A panel). */
 export const MR: i32 = 2;
@@ -43,15 +46,15 @@ export function microKernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize,
     const b2 = v128.load(pb, 32);
     const b3 = v128.load(pb, 48);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2));
-    c03 = f32x4.add(c03, f32x4.mul(a, b3));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    c03 = madd(a, b3, c03);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2));
-    c13 = f32x4.add(c13, f32x4.mul(a, b3));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    c13 = madd(a, b3, c13);
     pa += MR * 4;
     pb += NR * 4;
   }

@@ -5,7 +5,7 @@ export { Engine } from './engine.js';
 export { Arena, MAX_MEMORY_BYTES } from './arena.js';
 export { type GemmLayout, gemmArrays, gemmOperandShapes, gemmPtr, gemmScratchBytes } from './gemm.js';
 export { type LoadWasmOptions, type WasmExports, type WasmModule, loadWasm } from './wasm.js';
-export { requireSimd, simdSupported } from './simd.js';
+export { relaxedSimdSupported, requireSimd, simdSupported } from './simd.js';
 export { EngineModel, type ParamSource, type StepOptions } from './model/engine-model.js';
 export type { EngineLimits } from './model/memory.js';
 export { MemoryPlan, formatBytes, type PlannedBuffer } from './plan.js';
