@@ -7,8 +7,7 @@
  * slow (≈ 1 GFLOP/s), so for large shapes it runs on the first M′ rows only — a GEMM's cost is
  * linear in M at fixed N and K — and its rate is taken per FLOP; the table marks those rows.
  */
-import { readFileSync } from 'node:fs';
-import { formatTable, measure } from './measure.js';
+import { formatTable, loadConfig, measure } from './measure.js';
 import { scalarGemm } from './scalar-gemm.js';
 
 /** Suite name used in records and on the command line. */
@@ -51,10 +50,6 @@ function configCases(cfg, rows) {
     ['LM head', C, cfg.vocab],
   ];
   return shapes.map(([what, K, N]) => ({ name: `${cfg.name} ${what}`, layout: 'nn', M: rows, N, K }));
-}
-
-function loadConfig(file) {
-  return JSON.parse(readFileSync(new URL(`./configs/${file}`, import.meta.url), 'utf8'));
 }
 
 function randomFill(view) {

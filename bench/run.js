@@ -14,6 +14,9 @@ import { cpus, loadavg } from 'node:os';
 const SUITES = {
   gemm: () => import('./gemm.js'),
   bandwidth: () => import('./bandwidth.js'),
+  model: () => import('./model.js'),
+  attention: () => import('./attention.js'),
+  relaxed: () => import('./relaxed.js'),
 };
 
 const RESULTS = new URL('./results/latest.json', import.meta.url);

@@ -94,6 +94,39 @@ describe('EngineModel against the float64 reference', () => {
     }), { numRuns: 30 });
   });
 
+  it('one AdamW step equals PyTorch’s AdamW applied to the reference’s gradients', async () => {
+    await fc.assert(fc.asyncProperty(configArb, fc.boolean(), async ({ config, seed }, clip) => {
+      const lm = refModel(config, seed);
+      const [B, T] = [2, 6];
+      const m = await EngineModel.create(config, { batch: B, maxContext: T, training: true }, { wasm });
+      m.loadParams(lm.stateDict());
+      const x = ids(new Rng(seed + 5), B * T, config.vocabSize);
+      const targets = x.map((_, p) => (p % T === T - 1 ? -100 : x[p + 1]));
+      m.loss(x, targets, B, T);
+      m.backward();
+      const loss = nextTokenLoss(lm.forward(x, [B, T]), x);
+      loss.backward();
+      const params = lm.namedParameters();
+      const norm = Math.sqrt(params.reduce((s, [, p]) => s + p.grad!.reduce((t, g) => t + g * g, 0), 0));
+      const maxGradNorm = clip ? norm / 2 : undefined;
+      const { gradNorm } = m.step({ lr: 1e-2, weightDecay: 0.1, maxGradNorm });
+      expectClose('grad norm', [gradNorm], { shape: [1], data: Float64Array.of(norm) });
+      // torch.optim.AdamW, step 1 (m = v = 0 before): p ← p·(1 − lr·λ); m = (1 − β1)·g; v = (1 − β2)·g²;
+      // p ← p − lr·(m / (1 − β1)) / (√(v / (1 − β2)) + ε), with g scaled by clip_grad_norm_'s
+      // min(1, max/(‖g‖ + 1e-6)).
+      const scale = clip ? Math.min(1, maxGradNorm! / (norm + 1e-6)) : 1;
+      const after = m.exportParams();
+      for (const [name, p] of params) {
+        const expected = p.data.map((v, i) => {
+          const g = scale * p.grad![i];
+          const mHat = ((1 - 0.9) * g) / (1 - 0.9), vHat = ((1 - 0.999) * g * g) / (1 - 0.999);
+          return v * (1 - 1e-2 * 0.1) - (1e-2 * mHat) / (Math.sqrt(vHat) + 1e-8);
+        });
+        expectClose(`param ${name}`, after.get(name)!, { shape: p.shape, data: expected });
+      }
+    }), { numRuns: 15 });
+  });
+
   it('captures attention maps and hidden states on request, equal to the reference’s', async () => {
     await fc.assert(fc.asyncProperty(configArb, fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 6 }), async ({ config, seed }, B, T) => {
       const lm = refModel(config, seed);

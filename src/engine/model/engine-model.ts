@@ -14,7 +14,7 @@ import { type ModelConfig } from '../../model/config.js';
 import { ropeFrequencies, ropeTables } from '../../ref/index.js';
 import { Arena } from '../arena.js';
 import { Attention } from '../attention.js';
-import { IGNORE_INDEX, adamwPtr, adamwStepParams, clipGradNormPtr, xentPtr, type AdamWOptions } from '../kernels/index.js';
+import { IGNORE_INDEX, adamwPtr, adamwStepParams, clipGradNormPtr, sumsqPtr, xentPtr, type AdamWOptions } from '../kernels/index.js';
 import { loadWasm, type LoadWasmOptions, type WasmModule } from '../wasm.js';
 import { backward } from './backward.js';
 import { forward } from './forward.js';
@@ -61,6 +61,12 @@ export class EngineModel {
     const mem = planModelMemory(wasm, plan, config, limits, scratch);
     plan.assertFits(`a ${config.attention} model with ${mem.numParams.toLocaleString('en-US')} parameters at batch ${B}, context ${T}${limits.training ? ' (training)' : ''}`);
     arena.alloc(plan.end - arena.top, 64);
+    // The arena hands out memory as it finds it (a module may have run another model before), and
+    // AdamW's moments must start at zero.
+    if (limits.training) {
+      new Float32Array(wasm.memory.buffer, mem.adamM, mem.numParams).fill(0);
+      new Float32Array(wasm.memory.buffer, mem.adamV, mem.numParams).fill(0);
+    }
     const state = new EngineModelState(wasm, config, limits, mem, attention);
     const rope = ropeTables(T, ropeFrequencies(config.rotaryDim, config.ropeTheta, config.ropeSchedule));
     const half = config.rotaryDim / 2;
@@ -200,8 +206,9 @@ export class EngineModel {
   step(opts: StepOptions = {}): { gradNorm: number } {
     this.requireTraining('step');
     const { mem, wasm } = this.s;
-    const grads = [{ ptr: mem.grads, n: mem.numParams }];
-    const gradNorm = clipGradNormPtr(wasm, grads, opts.maxGradNorm ?? Infinity);
+    const gradNorm = opts.maxGradNorm === undefined
+      ? Math.sqrt(sumsqPtr(wasm, mem.grads, mem.numParams))
+      : clipGradNormPtr(wasm, [{ ptr: mem.grads, n: mem.numParams }], opts.maxGradNorm);
     adamwPtr(wasm, mem.params, mem.grads, mem.adamM, mem.adamV, mem.numParams, adamwStepParams(++this.steps, opts));
     return { gradNorm };
   }
