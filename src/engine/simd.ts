@@ -24,7 +24,8 @@ export function simdSupported(): boolean {
 
 // The smallest module that uses the one relaxed-SIMD instruction the relaxed build adds,
 // hand-assembled:
-//   (module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))
+//   (module (func (param v128) (result v128)
+//     (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))
 // f32x4.relaxed_madd is 0xfd followed by 0x105 as an unsigned LEB128 (0x85 0x02), as asc emits it.
 // Engines without relaxed SIMD (Node 20 / V8 11.3 unless run with --experimental-wasm-relaxed-simd)
 // reject that opcode at validation.
