@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { DiffAttnError } from '../errors.js';
 import type { BackendName } from '../oracle/verify.js';
+import { registerBench } from './bench.js';
 import { registerConvert } from './convert.js';
 import { registerGenerate } from './generate.js';
 import { registerInspect } from './inspect.js';
@@ -35,6 +36,7 @@ wasm, float32: |impl − ref| ≤ 1e-6 + 5e-5·max|ref|).`)
 registerInspect(program);
 registerConvert(program);
 registerGenerate(program);
+registerBench(program);
 
 program.action(async () => {
   console.log('diffattn: verifying the float64 reference against the bundled golden vectors (run `diffattn --help` for more)\n');

@@ -74,8 +74,15 @@ describe('diffattn (built CLI)', () => {
     expect(r.stderr).toMatch(/more than maxContext 128/);
   });
 
+  it('bench rejects an unknown suite with a one-line reason and a non-zero exit', () => {
+    const r = run('bench', 'nosuchsuite');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unknown suite\(s\) nosuchsuite; available: gemm/);
+  });
+
   it('every command has --help with examples', () => {
-    for (const cmd of ['verify', 'inspect', 'convert', 'generate']) {
+    for (const cmd of ['verify', 'inspect', 'convert', 'generate', 'bench']) {
       const r = run(cmd, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/Examples:/);
