@@ -52,9 +52,9 @@ function attentionCase(f: GoldenFile): GoldenCase {
   const halfOf = (name: string): F64Tensor => {
     const t = f.f64(name);
     check(t.shape.length === 2 && t.shape[0] >= T && t.shape[1] === d, 'shape', () => `${f.source}: ${name} must be [≥${T}, ${d}], got [${t.shape}]`);
-    return { shape: [t.shape[0], d / 2], data: Float64Array.from({ length: t.shape[0] * (d / 2) }, (_, i) => t.data[Math.floor(i / (d / 2)) * d + (i % (d / 2))]) };
+    return columns(t.data, t.shape[0], d, d / 2, (c) => c);
   };
-  const doubled = (t: Float64Array): F64Tensor => ({ shape: [T, d], data: Float64Array.from({ length: T * d }, (_, i) => t[Math.floor(i / d) * (d / 2) + (i % d) % (d / 2)]) });
+  const doubled = (t: Float64Array): F64Tensor => columns(t, T, d / 2, d, (c) => c % (d / 2));
   const H = dims.numHeads, nRep = H / dims.numKvHeads;
   return {
     kind: 'diffllama_attn',
@@ -126,4 +126,11 @@ function modelCase(f: GoldenFile, folder: ModelFolderFiles): GoldenCase {
     derived: new Map([['rope.inv_freq', { shape: [cfg.headDim / 2], data: ropeFrequencies(cfg.headDim, cfg.ropeTheta) }]]),
     toFile: (r) => r,
   };
+}
+
+// A [rows, width] table whose column c is column col(c) of `src`, a [rows, srcWidth] table.
+function columns(src: Float64Array, rows: number, srcWidth: number, width: number, col: (c: number) => number): F64Tensor {
+  const data = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) data[r * width + c] = src[r * srcWidth + col(c)];
+  return { shape: [rows, width], data };
 }
