@@ -10,6 +10,7 @@ import type { ModelFolderFiles } from '../oracle/diffllama-case.js';
 import { refBackend, verifyGolden, type BackendName, type FileReport, type VerifyBackend } from '../oracle/verify.js';
 import { createWasmBackend } from '../oracle/wasm-backend.js';
 import { bundledGoldenDir } from './paths.js';
+import { progress } from './progress.js';
 
 /** The backends `--backend` accepts. */
 export const BACKENDS: Record<string, () => Promise<VerifyBackend>> = {
@@ -29,7 +30,12 @@ export async function verifyCommand(paths: string[], opts: VerifyOptions): Promi
   const backend = await make();
   const items = expand(paths.length > 0 ? paths : [bundledGoldenDir()]);
   const reports: FileReport[] = [];
-  for (const { file, folder } of items) reports.push(await verifyGolden(file, readFileSync(file), backend, folder ? readFolder(folder) : undefined));
+  const bar = progress('verify', items.length);
+  for (const { file, folder } of items) {
+    reports.push(await verifyGolden(file, readFileSync(file), backend, folder ? readFolder(folder) : undefined));
+    bar.update(reports.length, { file: basename(file) });
+  }
+  bar.stop();
   if (opts.json) process.stdout.write(JSON.stringify(reports.map(toJson), null, 2) + '\n');
   else process.stdout.write(reports.map(formatReport).join('\n') + '\n' + summary(reports) + '\n');
   return reports.length > 0 && reports.every((r) => r.pass) ? 0 : 1;
