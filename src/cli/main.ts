@@ -5,10 +5,12 @@
 import { Command, Option } from 'commander';
 import { DiffAttnError } from '../errors.js';
 import type { BackendName } from '../oracle/verify.js';
+import { registerAttention } from './attention.js';
 import { registerBench } from './bench.js';
 import { registerConvert } from './convert.js';
 import { registerGenerate } from './generate.js';
 import { registerInspect } from './inspect.js';
+import { registerTrain } from './train.js';
 import { BACKENDS, verifyCommand } from './verify.js';
 
 const program = new Command()
@@ -37,6 +39,8 @@ registerInspect(program);
 registerConvert(program);
 registerGenerate(program);
 registerBench(program);
+registerAttention(program);
+registerTrain(program);
 
 program.action(async () => {
   console.log('diffattn: verifying the float64 reference against the bundled golden vectors (run `diffattn --help` for more)\n');

@@ -23,7 +23,7 @@ export interface BatchSource {
   restore(state: unknown): void;
 }
 
-/** Everything a run needs besides the model's architecture; every field has a default in trainer.ts. */
+/** Everything a run needs besides the model's architecture; every field has a default in options.ts. */
 export interface TrainOptions {
   steps: number;
   /** Sequences per optimizer step (split into `microBatches` micro-batches of batch / microBatches). */
@@ -57,6 +57,8 @@ export interface StepRecord {
   valLoss?: number;
   /** DIFF V1: λ of each layer after the step (mean over heads). */
   lambda?: number[];
+  /** Wall-clock seconds of the run so far (steps and evaluations, across resumes). */
+  elapsedSec?: number;
 }
 
 /** A trained model as the trainer hands it back. */

@@ -14,10 +14,12 @@ import { type ModelConfig } from '../../model/config.js';
 import { ropeFrequencies, ropeTables } from '../../ref/index.js';
 import { Arena } from '../arena.js';
 import { Attention } from '../attention.js';
+import type { AttentionLayout } from '../attention-desc.js';
 import { IGNORE_INDEX, adamwPtr, adamwStepParams, clipGradNormPtr, sumsqPtr, xentPtr, type AdamWOptions } from '../kernels/index.js';
 import { loadWasm, type LoadWasmOptions, type WasmModule } from '../wasm.js';
 import { backward } from './backward.js';
 import { forward } from './forward.js';
+import { logitsFromQk } from '../layer/attention-logits.js';
 import { mapsFromLse } from '../layer/attention-maps.js';
 import { perLayerActivations, planDescriptors, planModelMemory, type EngineLimits } from './memory.js';
 import { EngineModelState } from './state.js';
@@ -28,6 +30,25 @@ export type ParamSource = ReadonlyMap<string, { readonly shape: readonly number[
 export interface StepOptions extends AdamWOptions {
   /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_); default no clipping. */
   maxGradNorm?: number;
+}
+
+export interface LossOptions {
+  /**
+   * `backward` computes the gradient of scale × the mean loss (default 1). Gradient accumulation
+   * passes each micro-batch's share of the batch's counted targets, so the summed gradients are
+   * those of the mean over the whole batch.
+   */
+  scale?: number;
+}
+
+/**
+ * AdamW's state: the number of steps taken (t of the bias corrections) and the moments m and v of
+ * every parameter by canonical name. Exported and loaded as is, a resumed run continues bit for bit.
+ */
+export interface OptimizerState {
+  step: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
 }
 
 export class EngineModel {
@@ -112,16 +133,49 @@ export class EngineModel {
     for (const name of shapes) this.s.paramView(name).set(params.get(name)!.data);
   }
 
-  /** Copies of every parameter (float32) by canonical name. */
-  exportParams(): Map<string, Float32Array> {
-    return new Map([...this.s.mem.paramIndex.keys()].map((n) => [n, this.s.paramView(n).slice()]));
+  /** Copies of every parameter (float32) by canonical name, or of the named ones only. */
+  exportParams(names?: Iterable<string>): Map<string, Float32Array> {
+    const wanted = names ? [...names] : [...this.s.mem.paramIndex.keys()];
+    return new Map(wanted.map((n) => [n, this.s.paramView(n).slice()]));
+  }
+
+  /** A copy of AdamW's state (training models). */
+  exportOptimizerState(): OptimizerState {
+    this.requireTraining('exportOptimizerState');
+    const { mem } = this.s;
+    return { step: this.steps, m: this.perParam(mem.adamM), v: this.perParam(mem.adamV) };
+  }
+
+  /**
+   * Restores AdamW's state (from `exportOptimizerState` or a checkpoint). Every parameter's m and v
+   * must be present with its exact size and finite; all problems are reported together.
+   */
+  loadOptimizerState(state: OptimizerState): void {
+    this.requireTraining('loadOptimizerState');
+    check(Number.isSafeInteger(state.step) && state.step >= 0, 'value', () =>
+      `EngineModel.loadOptimizerState: step must be an integer ≥ 0, got ${state.step}`);
+    const { mem, wasm } = this.s;
+    const problems: string[] = [];
+    for (const [which, moments] of [['m', state.m], ['v', state.v]] as const) {
+      for (const [name, { size }] of mem.paramIndex) {
+        const x = moments.get(name);
+        if (!x) problems.push(`missing ${which} of '${name}'`);
+        else if (x.length !== size) problems.push(`${which} of '${name}': expected ${size} values, got ${x.length}`);
+        else if (!allFinite(x)) problems.push(`${which} of '${name}' holds NaN or Inf`);
+      }
+      for (const name of moments.keys()) if (!mem.paramIndex.has(name)) problems.push(`${which} of unknown parameter '${name}'`);
+    }
+    if (problems.length > 0) throw new DiffAttnError(problems[0].startsWith('missing') ? 'missing' : 'value', `EngineModel.loadOptimizerState: ${problems.join('; ')}`);
+    for (const [base, moments] of [[mem.adamM, state.m], [mem.adamV, state.v]] as const) {
+      for (const [name, { offset, size }] of mem.paramIndex) new Float32Array(wasm.memory.buffer, base + 4 * offset, size).set(moments.get(name)!);
+    }
+    this.steps = state.step;
   }
 
   /** Copies of every parameter's gradient after `backward` (training models). */
   exportGrads(): Map<string, Float32Array> {
     this.requireTraining('exportGrads');
-    return new Map([...this.s.mem.paramIndex].map(([n, { offset, size }]) =>
-      [n, new Float32Array(this.s.wasm.memory.buffer, this.s.mem.grads + 4 * offset, size).slice()]));
+    return this.perParam(this.s.mem.grads);
   }
 
   /**
@@ -143,13 +197,30 @@ export class EngineModel {
    * → [B, Hq, T, T]; for DIFF V1 and V2, query heads 2i and 2i+1 are the two maps of head i.
    */
   attentionMaps(l: number, B: number, T: number): Float64Array {
-    this.requireActivations('attentionMaps', B, T);
+    const { q, k, lse, L } = this.attentionInputs('attentionMaps', l, B, T);
+    return mapsFromLse(q, k, lse, L, B, T);
+  }
+
+  /**
+   * Layer l's pre-softmax logits q·k/√d (q, k after rotary) from the last `forward`, `loss` or
+   * `prefill` over B×T tokens, in float64 from the float32 activations; masked entries (key after
+   * query) are −∞, so a row's softmax is `attentionMaps`' row and its maximum is the top-1 logit.
+   * → [B, Hq, T, T], heads as in `attentionMaps`.
+   */
+  attentionLogits(l: number, B: number, T: number): Float64Array {
+    const { q, k, L } = this.attentionInputs('attentionLogits', l, B, T);
+    return logitsFromQk(q, k, L, B, T);
+  }
+
+  // Layer l's saved q, k (after rotary) and log-sum-exps, as views, for the two accessors above.
+  private attentionInputs(op: string, l: number, B: number, T: number): { q: Float32Array; k: Float32Array; lse: Float32Array; L: AttentionLayout } {
+    this.requireActivations(op, B, T);
     check(Number.isInteger(l) && l >= 0 && l < this.config.numLayers, 'value', () =>
-      `EngineModel.attentionMaps: layer must be in [0, ${this.config.numLayers}), got ${l}`);
+      `EngineModel.${op}: layer must be in [0, ${this.config.numLayers}), got ${l}`);
     const { wasm, mem } = this.s;
     const L = mem.attn, a = this.s.acts(l), N = B * T;
     const f32 = (ptr: number, n: number): Float32Array => new Float32Array(wasm.memory.buffer, ptr, n);
-    return mapsFromLse(f32(a.q, N * L.Hq * L.d), f32(a.k, N * L.Hk * L.d), f32(a.lse, N * L.Hq), L, B, T);
+    return { q: f32(a.q, N * L.Hq * L.d), k: f32(a.k, N * L.Hk * L.d), lse: f32(a.lse, N * L.Hq), L };
   }
 
   /** Logits of every position. ids: [B, T] → [B, T, V] (a copy). */
@@ -162,10 +233,12 @@ export class EngineModel {
 
   /**
    * Mean cross-entropy of `targets` (−100 ignored) under the logits of `ids`, and keeps what
-   * `backward` needs. ids, targets: [B, T].
+   * `backward` needs (the gradient of `opts.scale` × this mean). ids, targets: [B, T].
    */
-  loss(ids: ArrayLike<number>, targets: ArrayLike<number>, B: number, T: number): number {
+  loss(ids: ArrayLike<number>, targets: ArrayLike<number>, B: number, T: number, opts: LossOptions = {}): number {
     this.requireTraining('loss');
+    const scale = opts.scale ?? 1;
+    check(Number.isFinite(scale) && scale > 0, 'value', () => `EngineModel.loss: opts.scale must be a finite number > 0, got ${scale}`);
     this.setIds(ids, B, T);
     const N = B * T, V = this.config.vocabSize;
     check(targets.length === N, 'shape', () => `EngineModel.loss: targets must hold B·T = ${N} values, got ${targets.length}`);
@@ -181,7 +254,7 @@ export class EngineModel {
     check(count > 0, 'value', () => 'EngineModel.loss: every target is the ignore index');
     forward(this.s, { kind: 'sequence', B, T, fillCache: false });
     const { mem, wasm } = this.s;
-    xentPtr(wasm, mem.logits, mem.targets, mem.losses, mem.logits, N, V, 1 / count);
+    xentPtr(wasm, mem.logits, mem.targets, mem.losses, mem.logits, N, V, scale / count);
     this.pending = { B, T };
     const losses = new Float32Array(wasm.memory.buffer, mem.losses, N);
     let sum = 0;
@@ -243,6 +316,12 @@ export class EngineModel {
   /** Positions held in the KV cache. */
   get cachedTokens(): number {
     return this.cached;
+  }
+
+  // One buffer of numParams floats (gradients, m or v) → copies per parameter.
+  private perParam(base: number): Map<string, Float32Array> {
+    return new Map([...this.s.mem.paramIndex].map(([n, { offset, size }]) =>
+      [n, new Float32Array(this.s.wasm.memory.buffer, base + 4 * offset, size).slice()]));
   }
 
   private logits(rows: number): Float32Array {

@@ -8,30 +8,12 @@ import type { Engine } from '../../../src/engine/index.js';
 import {
   type AdamWOptions, type AdamWStep, adamw, adamwPtr, adamwStepParams, clipCoefficient, clipGradNorm, sumsq,
 } from '../../../src/engine/kernels/adamw.js';
+import { adamwFloat64 } from '../../../src/train/adamw64.js';
 import { expectEngineError } from '../errors.js';
 import { F64_UNIT_ROUNDOFF, gamma } from '../tolerance.js';
 import { dim, expectWithin, f32s, reductionTolerance, underflowSlack, useEngines } from './support.js';
 
 const engines = useEngines();
-
-/**
- * torch.optim.AdamW (amsgrad=False, maximize=False), one step t ≥ 1 on every element, in float64,
- * transcribed from the PyTorch documentation's algorithm and its single-tensor implementation:
- *   θ ← θ − γλθ
- *   m ← β1·m + (1 − β1)·g          (implemented as m.lerp_(g, 1 − β1))
- *   v ← β2·v + (1 − β2)·g²
- *   θ ← θ − (γ / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
- */
-function adamwFloat64(p: Float64Array, g: ArrayLike<number>, m: Float64Array, v: Float64Array, o: Required<AdamWOptions>, t: number): void {
-  const bias1 = 1 - o.beta1 ** t;
-  const bias2 = 1 - o.beta2 ** t;
-  for (let i = 0; i < p.length; i++) {
-    p[i] *= 1 - o.lr * o.weightDecay;
-    m[i] += (g[i] - m[i]) * (1 - o.beta1);
-    v[i] = v[i] * o.beta2 + (1 - o.beta2) * g[i] * g[i];
-    p[i] -= (o.lr / bias1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bias2) + o.eps));
-  }
-}
 
 const hyper: fc.Arbitrary<Required<AdamWOptions>> = fc.record({
   lr: fc.constantFrom(1e-3, 3e-4, 0.1),
