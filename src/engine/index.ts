@@ -7,6 +7,7 @@ export { type GemmLayout, gemmArrays, gemmOperandShapes, gemmPtr, gemmScratchByt
 export { type LoadWasmOptions, type WasmExports, type WasmModule, loadWasm } from './wasm.js';
 export { relaxedSimdSupported, requireSimd, simdSupported } from './simd.js';
 export { EngineModel, type ParamSource, type StepOptions } from './model/engine-model.js';
+export { generateOnEngine, streamOnEngine, type EngineGeneration, type GenerationTiming } from './generate.js';
 export type { EngineLimits } from './model/memory.js';
 export { MemoryPlan, formatBytes, type PlannedBuffer } from './plan.js';
 export { Attention, type AttentionScalars } from './attention.js';

@@ -10,6 +10,8 @@ export {
 } from './folder.js';
 export { checkParams, type Params } from './params.js';
 export { loadModelFolder } from './folder-read.js';
+export { folderNames, parseModelFolder, tokenizerFileNeed, type FolderNames, type ModelFolderFiles, type TokenizerFileNeed } from './folder-parse.js';
+export { fetchModelFolder, type FetchFolderOptions } from './folder-fetch.js';
 export { saveModelFolder, type SaveOptions } from './folder-write.js';
 export { exportModel, toOfficial, tokenizerRef, type ExportOptions, type ExportedModel } from './export.js';
 export { DIFFATTN_FORMAT, diffattnConfigJson, parseDiffattnConfig } from './folder-config-diffattn.js';
