@@ -7,8 +7,8 @@
  *  2. `wasmUrl`: an explicit location (a `file:` URL or path in Node, any URL in a browser);
  *  3. the file shipped beside the package: `build/diffattn.wasm` (or `diffattn.debug.wasm`, or
  *     `diffattn.relaxed.wasm`), found relative to this module. The module runs from `src/engine/`
- *     (tests, source checkouts) or `dist/src/engine/` (the compiled package), so both
- *     `../../build/` and `../../../build/` are tried.
+ *     (tests, source checkouts) or `dist/src/engine/` (the compiled package), so
+ *     `../../../build/` and then `../../build/` are tried (a browser sees no 404 for the first).
  */
 import { DiffAttnError } from '../errors.js';
 import { relaxedSimdSupported, requireSimd } from './simd.js';
@@ -89,7 +89,7 @@ export async function loadWasm(options: LoadWasmOptions = {}): Promise<WasmModul
     const file = debug ? 'diffattn.debug.wasm' : relaxed ? 'diffattn.relaxed.wasm' : 'diffattn.wasm';
     const candidates = options.wasmUrl !== undefined
       ? [toUrl(options.wasmUrl)]
-      : [new URL(`../../build/${file}`, import.meta.url), new URL(`../../../build/${file}`, import.meta.url)];
+      : [new URL(`../../../build/${file}`, import.meta.url), new URL(`../../build/${file}`, import.meta.url)];
     ({ instance, source } = await instantiateFirst(candidates, imports));
   }
   const exports = instance.exports as unknown as WasmExports;
