@@ -7,7 +7,7 @@ import { check } from '../errors.js';
 import { EngineModel } from '../engine/model/engine-model.js';
 import type { LoadedModel, ModelConfig, Params } from '../model/index.js';
 import { matmul, rmsnorm, sigmoid, Tensor, transpose } from '../ref/index.js';
-import { layerLambdas } from '../train/lambda.js';
+import { layerLambdas } from '../model/lambda.js';
 
 export interface AttentionView {
   kind: ModelConfig['attention'];
@@ -44,7 +44,7 @@ export async function attentionView(model: LoadedModel, ids: number[], layer: nu
   // Query heads 2h and 2h+1 are maps 1 and 2 of differential head h.
   const map1 = map(2 * head), map2 = map(2 * head + 1);
   const lambda = config.attention === 'diff_v1'
-    ? layerLambdas(config, new Map([...params].map(([n, p]) => [n, p.data])))![layer]
+    ? layerLambdas(config, params)![layer]
     : tokenLambdas(config, params, engine.hiddenStates(1, T)[layer], layer, head);
   const diff = new Float64Array(T * T);
   for (let t = 0; t < T; t++) {

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { attentionWidth, loadModelFolder, parameterCount, type LoadedModel } from '../model/index.js';
+import { layerLambdas } from '../model/lambda.js';
 import { lambdaInit } from '../ref/index.js';
 import { formatBytes } from '../engine/plan.js';
 
@@ -24,15 +25,7 @@ export interface Inspection {
 export function inspectFolder(dir: string): Inspection {
   const m = loadModelFolder(dir);
   const c = m.config;
-  const dot = (a: string, b: string): number => {
-    const x = m.params.get(a)!.data, y = m.params.get(b)!.data;
-    return x.reduce((s, v, i) => s + v * y[i], 0);
-  };
-  const lambda = c.attention !== 'diff_v1' ? [] : Array.from({ length: c.numLayers }, (_, l) => {
-    const p = `layers.${l}.attn.`;
-    const init = lambdaInit(l);
-    return { layer: l, lambdaInit: init, lambda: Math.exp(dot(`${p}lambda_q1`, `${p}lambda_k1`)) - Math.exp(dot(`${p}lambda_q2`, `${p}lambda_k2`)) + init };
-  });
+  const lambda = (layerLambdas(c, m.params) ?? []).map((value, l) => ({ layer: l, lambdaInit: lambdaInit(l), lambda: value }));
   const parameters = parameterCount(c);
   return {
     folder: dir, layout: m.layout, dtypes: [...m.dtypes].sort(), config: c, parameters, weightBytesF32: 4 * parameters,

@@ -30,3 +30,4 @@ export { HfTokenizer, type HfTokenizerOptions } from './tokenizer/hf.js';
 export { incrementalDecoder } from './tokenizer/stream.js';
 export { applyRepetitionPenalty, argmax, sampleToken, samplingProbs, type SamplingOptions } from './sampling.js';
 export { generate, generateRef, generateSteps, type GenerateOptions, type Generation, type GenerationStep, type ModelLimits, type NextLogits } from './generate.js';
+export { lambdaParamNames, layerLambdas, type LambdaSource } from './lambda.js';

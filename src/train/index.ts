@@ -10,7 +10,7 @@ export { TextCorpus, splitCorpus, textBatches, type TextCorpusState } from './da
 export { MOBY_DICK, loadCorpus, mobyDickPath } from './corpus.js';
 export { ARMS, ARM_ATTENTION, pairedConfigs, pairedInit, type Arm, type ArmInit, type ModelSize } from './paired.js';
 export { PRESETS, type PresetName, type PresetSize } from './presets.js';
-export { layerLambdas, lambdaParamNames } from './lambda.js';
+export { layerLambdas, lambdaParamNames } from '../model/lambda.js';
 export { Trainer, train, type EngineLoad, type ResumeOptions, type SaveCheckpointOptions, type TrainHooks } from './trainer.js';
 export {
   OPTIMIZER_FILE, TRAINER_FILE, TRAINER_FORMAT, readCheckpoint, readTrainerState, writeCheckpoint,

@@ -14,7 +14,7 @@ import type { LoadWasmOptions, WasmModule } from '../engine/wasm.js';
 import { IGNORE_INDEX } from '../engine/kernels/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointWriteOptions } from './checkpoint.js';
-import { lambdaParamNames, layerLambdas } from './lambda.js';
+import { lambdaParamNames, layerLambdas } from '../model/lambda.js';
 import { trainOptions } from './options.js';
 import { lrAt } from './schedule.js';
 import type { Batch, BatchSource, StepRecord, TrainOptions, TrainResult } from './types.js';
