@@ -10,6 +10,7 @@ import { DiffAttnError, check } from '../errors.js';
 import { checkIds, loadModelFolder, type LoadedModel } from '../model/index.js';
 import { heatmapsSvg, type HeatmapPanel } from '../plot/index.js';
 import { attentionView, type AttentionView } from './attention-view.js';
+import { integerFlag, numberFlag } from './flags.js';
 import { progress } from './progress.js';
 import { termHeatmap } from './term-heatmap.js';
 import { tokenLabels } from './token-labels.js';
@@ -44,17 +45,11 @@ const defaultOutput = (): AttentionOutput => ({
 /** Prompts longer than this show a progress bar while the SVG is drawn. */
 const SLOW_SVG_TOKENS = 96;
 
-const integer = (flag: string, v: string, expected: string): number => {
-  const n = Number(v);
-  check(v.trim() !== '' && Number.isInteger(n), 'value', () => `${flag}: expected ${expected}, got '${v}'`);
-  return n;
-};
-
 /** Runs the command; returns what it showed. */
 export async function attentionCommand(flags: AttentionFlags, io: AttentionOutput = defaultOutput()): Promise<AttentionView> {
   const model = loadModelFolder(flags.model);
   const ids = promptIds(model, flags);
-  const layer = integer('--layer', flags.layer, 'an integer'), head = integer('--head', flags.head, 'an integer');
+  const layer = integerFlag('--layer', flags.layer), head = integerFlag('--head', flags.head);
   // Rendering grows as T²: a few seconds for three panels at T = 256, under a second below T ≈ 100.
   const bar = progress('attention', 2, { enabled: flags.out !== undefined && ids.length > SLOW_SVG_TOKENS });
   const view = await attentionView(model, ids, layer, head);
@@ -75,8 +70,7 @@ export async function attentionCommand(flags: AttentionFlags, io: AttentionOutpu
     io.write(JSON.stringify(toJson(view, tokens, name)) + '\n');
     return view;
   }
-  const width = flags.width === undefined ? io.columns : integer('--width', flags.width, 'a number of columns');
-  check(width >= 20, 'value', () => `--width: expected at least 20 columns, got ${width}`);
+  const width = flags.width === undefined ? io.columns : integerFlag('--width', flags.width, 20);
   const T = ids.length;
   const term = (title: string, values: Float64Array, signed: boolean): string =>
     termHeatmap(values, T, { title, labels: tokens, width, color: io.color, signed });
@@ -101,7 +95,7 @@ function promptIds(model: LoadedModel, flags: AttentionFlags): number[] {
     check(flags.prompt !== '', 'value', () => '--prompt: expected a non-empty text, got an empty one');
     ids = model.tokenizer.encode(flags.prompt);
   } else {
-    ids = flags.promptIds!.split(',').map((s) => integer('--prompt-ids', s, 'comma-separated integers'));
+    ids = flags.promptIds!.split(',').map((s) => numberFlag('--prompt-ids', s, Number.isInteger, 'comma-separated integers'));
   }
   const flag = flags.prompt !== undefined ? '--prompt' : '--prompt-ids';
   check(ids.length > 0, 'value', () => `${flag}: the prompt encodes to no tokens`);

@@ -8,6 +8,7 @@ import { DiffAttnError } from '../errors.js';
 import { streamOnEngine, type EngineGeneration } from '../engine/generate.js';
 import { EngineModel } from '../engine/model/engine-model.js';
 import { loadModelFolder } from '../model/index.js';
+import { integerFlag, numberFlag } from './flags.js';
 
 interface GenerateFlags {
   model: string;
@@ -23,11 +24,6 @@ interface GenerateFlags {
   json: boolean;
 }
 
-const number = (flag: string, v: string, ok: (n: number) => boolean, expected: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new DiffAttnError('value', `${flag}: expected ${expected}, got '${v}'`);
-  return n;
-};
 
 /** Runs the command; returns the generation (the CLI prints as it streams). */
 export async function generateCommand(flags: GenerateFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<EngineGeneration> {
@@ -35,14 +31,14 @@ export async function generateCommand(flags: GenerateFlags, out: (s: string) => 
   if ((flags.prompt === undefined) === (flags.promptIds === undefined)) {
     throw new DiffAttnError('value', '--prompt or --prompt-ids: give exactly one');
   }
-  const prompt = flags.prompt ?? flags.promptIds!.split(',').map((s) => number('--prompt-ids', s, Number.isInteger, 'comma-separated integers'));
-  const maxTokens = number('--max-tokens', flags.maxTokens, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0');
+  const prompt = flags.prompt ?? flags.promptIds!.split(',').map((s) => numberFlag('--prompt-ids', s, Number.isInteger, 'comma-separated integers'));
+  const maxTokens = integerFlag('--max-tokens', flags.maxTokens, 0);
   const options = {
-    maxTokens, seed: number('--seed', flags.seed, Number.isInteger, 'an integer'),
-    temperature: number('--temperature', flags.temperature, (n) => n >= 0, 'a number ≥ 0 (0 is greedy)'),
-    topK: flags.topK === undefined ? undefined : number('--top-k', flags.topK, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
-    topP: number('--top-p', flags.topP, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
-    repetitionPenalty: number('--repetition-penalty', flags.repetitionPenalty, (n) => n > 0, 'a number > 0'),
+    maxTokens, seed: integerFlag('--seed', flags.seed),
+    temperature: numberFlag('--temperature', flags.temperature, (n) => n >= 0, 'a number ≥ 0 (0 is greedy)'),
+    topK: flags.topK === undefined ? undefined : numberFlag('--top-k', flags.topK, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
+    topP: numberFlag('--top-p', flags.topP, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+    repetitionPenalty: numberFlag('--repetition-penalty', flags.repetitionPenalty, (n) => n > 0, 'a number > 0'),
     stop: flags.stop,
   };
   const engine = await EngineModel.create(loaded.config, { batch: 1, maxContext: loaded.config.maxContext, training: false });

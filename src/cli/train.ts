@@ -11,6 +11,7 @@ import {
   ARMS, DEFAULT_TRAIN_OPTIONS, MOBY_DICK, PRESETS, resumeRun, startRun, trainOptions, type Arm, type ArmSummary, type PresetName,
   type RunSpec, type StepRecord, type TrainOptions,
 } from '../train/index.js';
+import { integerFlag, numberFlag } from './flags.js';
 import { progress, type Progress } from './progress.js';
 
 interface TrainFlags {
@@ -37,18 +38,6 @@ const RUN_FLAGS: Partial<Record<keyof TrainFlags, string>> = {
 
 const DEFAULTS = { preset: 'tiny', corpus: MOBY_DICK, valFraction: '0.1', arms: 'diff,baseline', out: 'runs/train', dtype: 'F32' } as const;
 
-const parseNumber = (flag: string, v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || Number.isNaN(n)) throw new DiffAttnError('value', `${flag}: expected a number, got '${v}'`);
-  return n;
-};
-
-const positiveInt = (flag: string, v: string): number => {
-  const n = parseNumber(flag, v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new DiffAttnError('value', `${flag}: expected an integer ≥ 1, got '${v}'`);
-  return n;
-};
-
 /** --arms: a comma-separated list of distinct arms. */
 function parseArms(v: string): Arm[] {
   const arms = v.split(',').map((s) => s.trim());
@@ -65,27 +54,25 @@ export function runSpecFromFlags(f: TrainFlags): RunSpec {
   if (!Object.hasOwn(PRESETS, presetName)) throw new DiffAttnError('value', `--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got '${presetName}'`);
   const preset = PRESETS[presetName as PresetName];
   const sizeFlag = (key: 'dModel' | 'layers' | 'heads' | 'ffnHidden', fallback: number): number =>
-    f[key] === undefined ? fallback : positiveInt(RUN_FLAGS[key]!, f[key]!);
+    f[key] === undefined ? fallback : integerFlag(RUN_FLAGS[key]!, f[key]!, 1);
   const size = {
     dModel: sizeFlag('dModel', preset.dModel), numLayers: sizeFlag('layers', preset.numLayers), numHeads: sizeFlag('heads', preset.numHeads),
-    ffnHidden: sizeFlag('ffnHidden', preset.ffnHidden), ...(f.headDim === undefined ? {} : { headDim: positiveInt('--head-dim', f.headDim) }),
+    ffnHidden: sizeFlag('ffnHidden', preset.ffnHidden), ...(f.headDim === undefined ? {} : { headDim: integerFlag('--head-dim', f.headDim, 1) }),
   };
   const partial: Partial<TrainOptions> = {};
   for (const [field, flag] of Object.entries(OPTION_FLAGS) as Array<[keyof TrainOptions, string]>) {
     const v = f[field as keyof TrainFlags];
-    if (typeof v === 'string') partial[field] = parseNumber(flag, v);
+    if (typeof v === 'string') partial[field] = numberFlag(flag, v);
   }
   const options = trainOptions(partial, (field) => OPTION_FLAGS[field] ?? `option '${field}'`);
   const vf = f.valFraction ?? DEFAULTS.valFraction;
-  const valFraction = parseNumber('--val-fraction', vf);
-  if (!(valFraction > 0 && valFraction < 1)) throw new DiffAttnError('value', `--val-fraction: expected a number in (0, 1), got '${vf}'`);
+  const valFraction = numberFlag('--val-fraction', vf, (n) => n > 0 && n < 1, 'a number in (0, 1)');
   return { corpus: f.corpus ?? DEFAULTS.corpus, valFraction, arms: parseArms(f.arms ?? DEFAULTS.arms), size, options, dtype: f.dtype ?? DEFAULTS.dtype };
 }
 
 /** Runs the command; returns the per-arm summaries (printed as a table, or as JSON with --json). */
 export async function trainCommand(f: TrainFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<ArmSummary[]> {
-  const saveEvery = parseNumber('--save-every', f.saveEvery);
-  if (!Number.isSafeInteger(saveEvery) || saveEvery < 0) throw new DiffAttnError('value', `--save-every: expected an integer ≥ 0, got '${f.saveEvery}'`);
+  const saveEvery = integerFlag('--save-every', f.saveEvery, 0);
   let bar: Progress | null = null;
   const hooks = {
     onArmStart: (arm: Arm, from: number, to: number) => {
@@ -101,7 +88,7 @@ export async function trainCommand(f: TrainFlags, out: (s: string) => void = (s)
   if (f.resume !== undefined) {
     const changed = (Object.keys(RUN_FLAGS) as Array<keyof TrainFlags>).find((k) => k !== 'steps' && f[k] !== undefined);
     if (changed) throw new DiffAttnError('value', `${RUN_FLAGS[changed]}: cannot be given with --resume (the run's settings are in ${f.resume}/run.json); only --steps can change`);
-    summaries = await resumeRun(f.resume, { steps: f.steps === undefined ? undefined : positiveInt('--steps', f.steps) }, { saveEvery, hooks });
+    summaries = await resumeRun(f.resume, { steps: f.steps === undefined ? undefined : integerFlag('--steps', f.steps, 1) }, { saveEvery, hooks });
   } else {
     summaries = await startRun(f.out ?? DEFAULTS.out, runSpecFromFlags(f), { saveEvery, hooks });
   }
