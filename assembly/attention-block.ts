@@ -39,9 +39,9 @@ export function packRows(src: usize, ld: usize, rows: i32, total: i32, n: i32, w
 }
 
 /**
- * Packs rows into 4-row panels, each stored channel-major, so a tile reads the 4 rows' values of
- * one channel at one address; rows past n are zero.
- * src: [n rows, c] (row stride ld) → dst: [⌈n/4⌉, c, 4]
+ * Packs rows into TJ-row panels (2), each stored channel-major, so a tile reads the panel's rows'
+ * values of one channel at one address; rows past n are zero.
+ * src: [n rows, c] (row stride ld) → dst: [⌈n/2⌉, c, 2]
  */
 export function packPanels(src: usize, ld: usize, n: i32, c: i32, dst: usize): void {
   for (let u0 = 0; u0 < n; u0 += TJ) {
@@ -57,9 +57,10 @@ export function packPanels(src: usize, ld: usize, n: i32, c: i32, dst: usize): v
 }
 
 /**
- * Packs rows into 4-channel panels, each stored key-major, so a tile reads one key's 4 channels at
- * one address and walks the keys contiguously; channels past c and rows past n are zero.
- * src: [n rows, c] (row stride ld) → dst: [⌈c/4⌉, total, 4]
+ * Packs rows into TJ-channel panels (2), each stored key-major, so a tile reads one key's channels
+ * of the panel at one address and walks the keys contiguously; channels past c and rows past n
+ * are zero.
+ * src: [n rows, c] (row stride ld) → dst: [⌈c/2⌉, total, 2]
  */
 export function packChannels(src: usize, ld: usize, n: i32, total: i32, c: i32, dst: usize): void {
   for (let c0 = 0; c0 < c; c0 += TJ) {
@@ -101,9 +102,9 @@ export function transposeBlock(srcT: usize, tv: i32, dst: usize, ld: usize): voi
 
 /**
  * Scores (or G) of the block's rows against keys u < tv:  Sᵀ[u, r] = Σ_c a[u, c] · bT[c, r], with
- * a in 4-key panels. Tiles whose 8 rows all lie above key u0 (fully masked) are skipped and left
+ * a in 2-key panels. Tiles whose 16 rows all lie above key u0 (fully masked) are skipped and left
  * unwritten; the softmax passes never read them.
- * panels: [⌈tv/4⌉, n, 4], bT: [n, BR] → sT: [tv4, BR]
+ * panels: [⌈tv/2⌉, n, 2], bT: [n, BR] → sT: [tv4, BR]
  */
 export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: usize): void {
   const ld = <usize>BR << 2;
@@ -117,12 +118,12 @@ export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: 
 }
 
 /**
- * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r], with a in 4-channel panels
- * (so a tile streams 16 contiguous bytes per key: with rows of a token-major activation, 2 KiB
+ * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r], with a in 2-channel panels
+ * (so a tile streams 8 contiguous bytes per key: with rows of a token-major activation, 2 KiB
  * apart, the keys of a chunk fell into two L1 sets and thrashed). Row tile r0 stops at its last
  * visible key; keys go in chunks of KC so the chunk of Pᵀ stays in L1. Used for P·V (forward) and
  * dS·K (dQ, backward).
- * chans: [n4/4, tp, 4], pT: [tv, BR] → oT: [n4, BR]
+ * chans: [⌈n/2⌉, tp, 2], pT: [tv, BR] → oT: [n4, BR]
  */
 export function valuesT(chans: usize, tp: i32, n: i32, tv: i32, t0: i32, pT: usize, oT: usize, add: bool): void {
   const ld = <usize>BR << 2;
@@ -143,11 +144,12 @@ export function valuesT(chans: usize, tp: i32, n: i32, tv: i32, t0: i32, pT: usi
  * (dK += dSᵀ·Q) or P (dV += Pᵀ·dO) as rows. Key u only receives from rows t ≥ u. Tiles crossing
  * the key or channel edge go through the edge buffer, so nothing past dst's rows or channels is
  * touched.
- * a: [BR, tp] (row stride lda), rows: [BR, n8] → dst: [tv rows, n] (row stride ldd), accumulated
+ * a: [BR, tp] (row stride lda), rows: [BR, nw] (nw = n rounded up to TL) → dst: [tv rows, n] (row
+ * stride ldd), accumulated
  */
-export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usize, n: i32, n8: i32, nr: i32,
+export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usize, n: i32, nw: i32, nr: i32,
   dst: usize, ldd: usize, edge: usize): void {
-  const ldb = <usize>n8 << 2;
+  const ldb = <usize>nw << 2;
   for (let u0 = 0; u0 < tv; u0 += TJ) {
     const r0 = max(0, u0 - t0);
     const au = a + <usize>r0 * lda + (<usize>u0 << 2);
@@ -166,9 +168,9 @@ export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usi
 }
 
 /**
- * Packs what every block of output head i (batch row b) reads: its maps' keys in 4-key panels,
- * its value groups' values in 4-channel panels, and for the backward the keys in 4-channel and
- * the values in 4-key panels. O(T·(d + dv)) per head, against the O(T²·(d + dv)) of its blocks.
+ * Packs what every block of output head i (batch row b) reads: its maps' keys in 2-key panels,
+ * its value groups' values in 2-channel panels, and for the backward the keys in 2-channel and
+ * the values in 2-key panels. O(T·(d + dv)) per head, against the O(T²·(d + dv)) of its blocks.
  */
 export function prepareHead(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, backward: bool): void {
   const M = mapsOf(desc);
