@@ -88,6 +88,10 @@ export interface Region {
   bytes: number;
   /** The kernel writes it (overlaps with a written region are refused). */
   written: boolean;
+  /** Required alignment of `ptr` in bytes (default 4: one f32 or i32). */
+  align?: number;
+  /** What the operand is, for messages, e.g. `C [4, 4]` (default: its name). */
+  what?: string;
 }
 
 /** A region of `elements` 4-byte elements (f32 or i32) at `ptr`. */
@@ -97,19 +101,21 @@ export function region(name: string, ptr: number, elements: number, written = fa
 
 /**
  * Checks the operands of a pointer-level call: each lies in the arena (at or above the module's
- * heap base, so static data cannot be overwritten) and inside linear memory, 4-byte aligned; no
- * written region overlaps another region, except the pairs in `sameOk`, which may also be the
- * very same buffer (an in-place call) but not partly overlap.
+ * heap base, so static data cannot be overwritten) and inside linear memory, aligned to its
+ * `align` (4 unless given); no written region overlaps another region, except the pairs in
+ * `sameOk`, which may also be the very same buffer (an in-place call) but not partly overlap.
  */
 export function checkRegions(op: string, wasm: WasmModule, regions: readonly Region[],
   sameOk: ReadonlyArray<readonly [string, string]> = []): void {
   const memBytes = wasm.memory.buffer.byteLength;
   const base = wasm.exports.heap_base();
   for (const r of regions) {
-    check(typeof r.ptr === 'number' && Number.isSafeInteger(r.ptr) && r.ptr % 4 === 0 && r.ptr >= base, 'value', () =>
-      `${op}: pointer ${r.name} must be a multiple of 4 at or above the heap base ${base}, got ${String(r.ptr)}`);
+    const align = r.align ?? 4;
+    check(typeof r.ptr === 'number' && Number.isSafeInteger(r.ptr) && r.ptr % align === 0 && r.ptr >= base, 'value', () =>
+      `${op}: pointer ${r.name} must be a multiple of ${align} at or above the heap base ${base}, got ${String(r.ptr)}`);
     check(r.ptr + r.bytes <= memBytes, 'value', () =>
-      `${op}: ${r.name} spans bytes [${r.ptr}, ${r.ptr + r.bytes}), beyond linear memory (${memBytes} bytes)`);
+      `${op}: ${r.what === undefined ? r.name : `${r.what} at pointer ${r.name} = ${r.ptr}`} spans bytes ` +
+      `[${r.ptr}, ${r.ptr + r.bytes}), beyond linear memory (${memBytes} bytes)`);
   }
   for (let i = 0; i < regions.length; i++) {
     for (let j = i + 1; j < regions.length; j++) {
