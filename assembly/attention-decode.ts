@@ -13,9 +13,10 @@ import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf, sharedValues
 import { assertAttention } from './attention-checks';
 import { attention_cache_write } from './attention-cache';
 import { finishRow } from './attention-epilogue';
-import { LOG2E, exp2x4 } from './attention-softmax';
+import { LOG2E } from './attention-softmax';
 import { assertRange } from './checks';
 import { madd } from './madd';
+import { exp2x4 } from './vmath';
 
 /** Scratch bytes `attention_decode` needs for a cache of maxT positions. */
 export function attention_decode_scratch_bytes(descPtr: usize, maxT: i32): i32 {
