@@ -107,9 +107,18 @@ function place(engine, L, T, extra) {
   return ptr;
 }
 
-async function timeForward(engine, attn, T, quick) {
+// Runs `body` on arena memory it allocates, then gives that memory back (also when it throws).
+async function inArena(engine, body) {
   const mark = engine.arena.top;
   try {
+    return await body();
+  } finally {
+    engine.arena.reset(mark);
+  }
+}
+
+function timeForward(engine, attn, T, quick) {
+  return inArena(engine, async () => {
     const L = attn.layout;
     const scratch = attn.forwardScratchBytes(1, T);
     const p = place(engine, L, T, { scratch: scratch / 4 });
@@ -117,14 +126,11 @@ async function timeForward(engine, attn, T, quick) {
     const call = () => attn.forwardPtr(1, T, { ...p, rstd: v1 ? p.rstd : 0, sigma: 0, gain: 0 }, v1 ? SCALARS : {});
     const timing = await measure(`${L.kind} fwd T=${T}`, call, options(T, quick));
     return { timing, scratch };
-  } finally {
-    engine.arena.reset(mark);
-  }
+  });
 }
 
-async function timeBackward(engine, attn, T, quick) {
-  const mark = engine.arena.top;
-  try {
+function timeBackward(engine, attn, T, quick) {
+  return inArena(engine, async () => {
     const L = attn.layout;
     const scratch = attn.backwardScratchBytes(1, T);
     const n = { dq: T * L.Hq * L.d, dk: T * L.Hk * L.d, dv: T * L.Hv * L.dv, dcoef: 1, scratch: Math.max(scratch, attn.forwardScratchBytes(1, T)) / 4 };
@@ -132,14 +138,11 @@ async function timeBackward(engine, attn, T, quick) {
     attn.forwardPtr(1, T, { ...p, sigma: 0, gain: 0 }, SCALARS);
     const call = () => attn.backwardPtr(1, T, { ...p, sigma: 0, gain: 0, dy: p.out, dgain: 0 }, SCALARS);
     return { timing: await measure(`V1 bwd T=${T}`, call, options(T * 2, quick)), scratch };
-  } finally {
-    engine.arena.reset(mark);
-  }
+  });
 }
 
-async function timeDecode(engine, attn, context, quick) {
-  const mark = engine.arena.top;
-  try {
+function timeDecode(engine, attn, context, quick) {
+  return inArena(engine, async () => {
     const L = attn.layout;
     const maxT = 2048;
     const scratch = attn.decodeScratchBytes(1, maxT);
@@ -150,9 +153,7 @@ async function timeDecode(engine, attn, context, quick) {
       out: p.out, sigma: 0, gain: 0, scratch: p.scratch }, SCALARS);
     const timing = await measure(`V1 decode ctx=${context}`, call, { timeMs: quick ? 200 : 1000, iterations: 20 });
     return { timing, bytes: context * (L.Hk * L.d + L.Hv * L.dv) * 4, scratch };
-  } finally {
-    engine.arena.reset(mark);
-  }
+  });
 }
 
 // The scalar loop's time at T: measured up to maxT, extrapolated by pairs above.
