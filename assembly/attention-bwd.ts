@@ -26,9 +26,10 @@
  */
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf } from './attention-desc';
 import {
-  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, lastMap, packRows, packT, prepareHead,
-  scoreBuffer, scoreMap, scoresT, transposeBlock, valueGroups, valuesT,
+  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, lastMap, prepareHead, scoreBuffer, scoreMap, scoresT,
+  valueGroups, valuesT,
 } from './attention-block';
+import { packRows, packT, transposeBlock } from './attention-pack';
 import { normBackwardRow } from './attention-epilogue';
 import { LOG2E, expRows, softmaxGrad } from './attention-softmax';
 import {
