@@ -10,8 +10,8 @@
  * products, so precision costs nothing measurable here.
  */
 import { AttnDesc, DIFF_V1 } from './attention-desc';
-import { transpose4 } from './attention-pack';
 import { BR } from './attention-work';
+import { transpose4 } from './transpose';
 
 /**
  * Writes one row of the head's output and returns its r (V1) or 1.

@@ -8,22 +8,7 @@
  */
 import { TJ } from './attention-tile';
 import { BR } from './attention-work';
-
-/**
- * Stores the transpose of a 4 × 4 block given as four vectors (a row each): row j of the result
- * (lane j of every input) goes to dst + j·ld.
- */
-@inline
-export function transpose4(v0: v128, v1: v128, v2: v128, v3: v128, dst: usize, ld: usize): void {
-  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-  const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + ld, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * ld, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * ld, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
+import { transpose4 } from './transpose';
 
 /**
  * Transposes rows r < nr of a row block into lanes, times `scale`; lanes nr … BR − 1 are zero.
