@@ -51,10 +51,11 @@ export function gemmPtr(wasm: WasmModule, layout: GemmLayout, a: number, b: numb
   const scratchBytes = wasm.exports.gemm_scratch_bytes(M, N, K);
   // The written operands first, so an overlap message names the written one first.
   const regions: Region[] = [
-    { name: 'c', what: `C [${M}, ${N}]`, ptr: c, bytes: 4 * M * N, written: true },
-    { name: 'scratch', what: `scratch (${scratchBytes} bytes for M=${M}, N=${N}, K=${K})`, ptr: scratch, bytes: scratchBytes, written: true, align: 16 },
-    { name: 'a', what: `A [${shapes.a.join(', ')}]`, ptr: a, bytes: 4 * M * K, written: false },
-    { name: 'b', what: `B [${shapes.b.join(', ')}]`, ptr: b, bytes: 4 * K * N, written: false },
+    { name: 'c', what: () => `C [${M}, ${N}]`, ptr: c, bytes: 4 * M * N, written: true },
+    { name: 'scratch', what: () => `scratch (${scratchBytes} bytes for M=${M}, N=${N}, K=${K})`, ptr: scratch, bytes: scratchBytes,
+      written: true, align: 16 },
+    { name: 'a', what: () => `A [${shapes.a.join(', ')}]`, ptr: a, bytes: 4 * M * K, written: false },
+    { name: 'b', what: () => `B [${shapes.b.join(', ')}]`, ptr: b, bytes: 4 * K * N, written: false },
   ];
   checkRegions('gemm', wasm, regions);
   const kernel = layout === 'nn' ? wasm.exports.gemm_nn : layout === 'nt' ? wasm.exports.gemm_nt : wasm.exports.gemm_tn;

@@ -57,9 +57,13 @@ export function checkSize(op: string, name: string, v: number, min = 1): void {
     `${op}: ${name} must be an integer in [${min}, ${MAX_I32}], got ${String(v)}`);
 }
 
-/** Checks that a number satisfies `ok` (which must reject NaN), described as `expected`. */
-export function checkNumber(op: string, name: string, v: number, ok: (v: number) => boolean, expected: string): void {
-  check(typeof v === 'number' && ok(v), 'value', () => `${op}: ${name} must be ${expected}, got ${String(v)}`);
+/**
+ * Checks that a number satisfies `ok` (which must reject NaN), described as `expected` (a function
+ * when the description is built from values: it then runs only for the message).
+ */
+export function checkNumber(op: string, name: string, v: number, ok: (v: number) => boolean, expected: string | (() => string)): void {
+  check(typeof v === 'number' && ok(v), 'value', () =>
+    `${op}: ${name} must be ${typeof expected === 'string' ? expected : expected()}, got ${String(v)}`);
 }
 
 /** Whether v is finite in float32 (the kernels receive f32 scalars). */
@@ -90,8 +94,8 @@ export interface Region {
   written: boolean;
   /** Required alignment of `ptr` in bytes (default 4: one f32 or i32). */
   align?: number;
-  /** What the operand is, for messages, e.g. `C [4, 4]` (default: its name). */
-  what?: string;
+  /** What the operand is, for messages, e.g. `C [4, 4]` (default: its name); built only for one. */
+  what?: () => string;
 }
 
 /** A region of `elements` 4-byte elements (f32 or i32) at `ptr`. */
@@ -114,7 +118,7 @@ export function checkRegions(op: string, wasm: WasmModule, regions: readonly Reg
     check(typeof r.ptr === 'number' && Number.isSafeInteger(r.ptr) && r.ptr % align === 0 && r.ptr >= base, 'value', () =>
       `${op}: pointer ${r.name} must be a multiple of ${align} at or above the heap base ${base}, got ${String(r.ptr)}`);
     check(r.ptr + r.bytes <= memBytes, 'value', () =>
-      `${op}: ${r.what === undefined ? r.name : `${r.what} at pointer ${r.name} = ${r.ptr}`} spans bytes ` +
+      `${op}: ${r.what === undefined ? r.name : `${r.what()} at pointer ${r.name} = ${r.ptr}`} spans bytes ` +
       `[${r.ptr}, ${r.ptr + r.bytes}), beyond linear memory (${memBytes} bytes)`);
   }
   for (let i = 0; i < regions.length; i++) {

@@ -40,7 +40,7 @@ describe('checkRegions', () => {
     expectEngineError(() => checkRegions('op', wasm, [{ name: 's', ptr: p + 8, bytes: 32, written: true, align: 16 }]), 'value',
       new RegExp(`op: pointer s must be a multiple of 16 at or above the heap base \\d+, got ${p + 8}`));
     // The span [end − 16, end + 16) is 32 bytes from end − 16.
-    expectEngineError(() => checkRegions('op', wasm, [{ name: 'c', what: 'C [2, 4]', ptr: end - 16, bytes: 32, written: true }]), 'value',
+    expectEngineError(() => checkRegions('op', wasm, [{ name: 'c', what: () => 'C [2, 4]', ptr: end - 16, bytes: 32, written: true }]), 'value',
       new RegExp(`op: C \\[2, 4\\] at pointer c = ${end - 16} spans bytes \\[${end - 16}, ${end + 16}\\), beyond linear memory \\(${end} bytes\\)`));
   });
 });
