@@ -1,7 +1,7 @@
 /**
  * The steps of the block loop that the forward and the backward share, for every variant: pack
- * a query block, score it against every visible key, multiply maps by values, accumulate key
- * gradients, and the per-row coefficients c_m that make the variants differ.
+ * a query block (attention-pack.ts), score it against every visible key, multiply maps by values,
+ * accumulate key gradients, and the per-row coefficients c_m that make the variants differ.
  *
  * A block is BR query rows t0 … t0 + nr − 1 of one batch row and one output head; it sees the
  * keys u < tv = t0 + nr. Nothing above the causal diagonal is computed beyond the block's own
@@ -11,99 +11,17 @@
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf, sharedValues, valueHead } from './attention-desc';
 import { LOG2E, weightedMaps } from './attention-softmax';
 import { TJ, TL, addTileEdge, tile } from './attention-tile';
+import { packChannels, packPanels, packT } from './attention-pack';
 import { BR, Operands, STAT_COEF, Work, keyChannels, keyPanel, stat, valueChannels, valuePanel } from './attention-work';
 
 /** Keys per chunk of a long reduction, so a chunk of Pᵀ [KC, BR] and of V stays in L1. */
 const KC: i32 = 128;
 
 /**
- * Transposes rows r < nr of a row block into lanes, times `scale`; lanes nr … BR − 1 are zero.
- * src: [nr rows, n] (row stride ld) → dst: [n, BR]
- */
-export function packT(src: usize, ld: usize, nr: i32, n: i32, scale: f32, dst: usize): void {
-  for (let c = 0; c < n; c++) {
-    const out = dst + (<usize>(c * BR) << 2);
-    let p = src + (<usize>c << 2);
-    for (let r = 0; r < nr; r++, p += ld) store<f32>(out + (<usize>r << 2), load<f32>(p) * scale);
-    for (let r = nr; r < BR; r++) store<f32>(out + (<usize>r << 2), 0);
-  }
-}
-
-/**
- * Copies `rows` rows of n floats into a zero-padded block of `total` rows of `width` ≥ n floats.
- * src: [rows, n] (row stride ld) → dst: [total, width]
- */
-export function packRows(src: usize, ld: usize, rows: i32, total: i32, n: i32, width: i32, dst: usize): void {
-  memory.fill(dst, 0, <usize>(total * width) << 2);
-  for (let r = 0; r < rows; r++) memory.copy(dst + (<usize>(r * width) << 2), src + <usize>r * ld, <usize>n << 2);
-}
-
-/**
- * Packs rows into 4-row panels, each stored channel-major, so a tile reads the 4 rows' values of
- * one channel at one address; rows past n are zero.
- * src: [n rows, c] (row stride ld) → dst: [⌈n/4⌉, c, 4]
- */
-export function packPanels(src: usize, ld: usize, n: i32, c: i32, dst: usize): void {
-  for (let u0 = 0; u0 < n; u0 += TJ) {
-    const panel = dst + (<usize>(u0 * c) << 2);
-    for (let j = 0; j < TJ; j++) {
-      const row = src + <usize>(u0 + j) * ld;
-      const live = u0 + j < n;
-      for (let ch = 0; ch < c; ch++) {
-        store<f32>(panel + (<usize>(ch * TJ + j) << 2), live ? load<f32>(row + (<usize>ch << 2)) : 0);
-      }
-    }
-  }
-}
-
-/**
- * Packs rows into 4-channel panels, each stored key-major, so a tile reads one key's 4 channels at
- * one address and walks the keys contiguously; channels past c and rows past n are zero.
- * src: [n rows, c] (row stride ld) → dst: [⌈c/4⌉, total, 4]
- */
-export function packChannels(src: usize, ld: usize, n: i32, total: i32, c: i32, dst: usize): void {
-  for (let c0 = 0; c0 < c; c0 += TJ) {
-    const panel = dst + (<usize>(c0 * total) << 2);
-    for (let u = 0; u < total; u++) {
-      const row = src + <usize>u * ld + (<usize>c0 << 2);
-      for (let j = 0; j < TJ; j++) {
-        store<f32>(panel + (<usize>(u * TJ + j) << 2), u < n && c0 + j < c ? load<f32>(row + (<usize>j << 2)) : 0);
-      }
-    }
-  }
-}
-
-/**
- * Transposes a lanes-are-rows block back to rows, 4×4 at a time.
- * srcT: [tv4, BR] → dst: [BR, tp] (row stride ld bytes); columns ≥ tv are don't-care
- */
-export function transposeBlock(srcT: usize, tv: i32, dst: usize, ld: usize): void {
-  const st = <usize>BR << 2;
-  for (let u0 = 0; u0 < tv; u0 += 4) {
-    for (let r0 = 0; r0 < BR; r0 += 4) {
-      const p = srcT + <usize>u0 * st + (<usize>r0 << 2);
-      const v0 = v128.load(p);
-      const v1 = v128.load(p + st);
-      const v2 = v128.load(p + 2 * st);
-      const v3 = v128.load(p + 3 * st);
-      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-      const q = dst + <usize>r0 * ld + (<usize>u0 << 2);
-      v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(q + ld, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(q + 2 * ld, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(q + 3 * ld, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-    }
-  }
-}
-
-/**
  * Scores (or G) of the block's rows against keys u < tv:  Sᵀ[u, r] = Σ_c a[u, c] · bT[c, r], with
- * a in 4-key panels. Tiles whose 8 rows all lie above key u0 (fully masked) are skipped and left
+ * a in 2-key panels. Tiles whose 16 rows all lie above key u0 (fully masked) are skipped and left
  * unwritten; the softmax passes never read them.
- * panels: [⌈tv/4⌉, n, 4], bT: [n, BR] → sT: [tv4, BR]
+ * panels: [⌈tv/2⌉, n, 2], bT: [n, BR] → sT: [tv4, BR]
  */
 export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: usize): void {
   const ld = <usize>BR << 2;
@@ -117,12 +35,12 @@ export function scoresT(panels: usize, n: i32, tv: i32, t0: i32, bT: usize, sT: 
 }
 
 /**
- * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r], with a in 4-channel panels
- * (so a tile streams 16 contiguous bytes per key: with rows of a token-major activation, 2 KiB
+ * Oᵀ (+)= (P·a)ᵀ over keys u < tv:  Oᵀ[c, r] = Σ_u a[u, c] · pT[u, r], with a in 2-channel panels
+ * (so a tile streams 8 contiguous bytes per key: with rows of a token-major activation, 2 KiB
  * apart, the keys of a chunk fell into two L1 sets and thrashed). Row tile r0 stops at its last
  * visible key; keys go in chunks of KC so the chunk of Pᵀ stays in L1. Used for P·V (forward) and
  * dS·K (dQ, backward).
- * chans: [n4/4, tp, 4], pT: [tv, BR] → oT: [n4, BR]
+ * chans: [⌈n/2⌉, tp, 2], pT: [tv, BR] → oT: [n4, BR]
  */
 export function valuesT(chans: usize, tp: i32, n: i32, tv: i32, t0: i32, pT: usize, oT: usize, add: bool): void {
   const ld = <usize>BR << 2;
@@ -143,11 +61,12 @@ export function valuesT(chans: usize, tp: i32, n: i32, tv: i32, t0: i32, pT: usi
  * (dK += dSᵀ·Q) or P (dV += Pᵀ·dO) as rows. Key u only receives from rows t ≥ u. Tiles crossing
  * the key or channel edge go through the edge buffer, so nothing past dst's rows or channels is
  * touched.
- * a: [BR, tp] (row stride lda), rows: [BR, n8] → dst: [tv rows, n] (row stride ldd), accumulated
+ * a: [BR, tp] (row stride lda), rows: [BR, nw] (nw = n rounded up to TL) → dst: [tv rows, n] (row
+ * stride ldd), accumulated
  */
-export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usize, n: i32, n8: i32, nr: i32,
+export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usize, n: i32, nw: i32, nr: i32,
   dst: usize, ldd: usize, edge: usize): void {
-  const ldb = <usize>n8 << 2;
+  const ldb = <usize>nw << 2;
   for (let u0 = 0; u0 < tv; u0 += TJ) {
     const r0 = max(0, u0 - t0);
     const au = a + <usize>r0 * lda + (<usize>u0 << 2);
@@ -166,9 +85,9 @@ export function accumulateKeys(a: usize, lda: usize, tv: i32, t0: i32, rows: usi
 }
 
 /**
- * Packs what every block of output head i (batch row b) reads: its maps' keys in 4-key panels,
- * its value groups' values in 4-channel panels, and for the backward the keys in 4-channel and
- * the values in 4-key panels. O(T·(d + dv)) per head, against the O(T²·(d + dv)) of its blocks.
+ * Packs what every block of output head i (batch row b) reads: its maps' keys in 2-key panels,
+ * its value groups' values in 2-channel panels, and for the backward the keys in 2-channel and
+ * the values in 2-key panels. O(T·(d + dv)) per head, against the O(T²·(d + dv)) of its blocks.
  */
 export function prepareHead(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, backward: bool): void {
   const M = mapsOf(desc);

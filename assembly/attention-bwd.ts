@@ -26,13 +26,15 @@
  */
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf } from './attention-desc';
 import {
-  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, lastMap, packRows, packT, prepareHead,
-  scoreBuffer, scoreMap, scoresT, transposeBlock, valueGroups, valuesT,
+  accumulateKeys, coefficients, firstMap, groupP, groupValueHead, lastMap, prepareHead, scoreBuffer, scoreMap, scoresT,
+  valueGroups, valuesT,
 } from './attention-block';
+import { packRows, packT, transposeBlock } from './attention-pack';
 import { normBackwardRow } from './attention-epilogue';
 import { LOG2E, expRows, softmaxGrad } from './attention-softmax';
 import {
-  BR, Operands, STAT_COEF, STAT_R, STAT_SUB, Work, keyChannels, operandsOf, planWork, stat, valueChannels, valuePanel, workBytes,
+  BR, Operands, STAT_COEF, STAT_R, STAT_SUB, Work, keyChannels, operandsOf, planWork, rowWidth, stat, valueChannels, valuePanel,
+  workBytes,
 } from './attention-work';
 import { assertAttention, assertOptional } from './attention-checks';
 
@@ -91,7 +93,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
   const M = mapsOf(desc);
   const T = desc.T;
   const dv = desc.dv;
-  const dv8 = (dv + 7) & ~7;
+  const dvw = rowWidth(dv);
   const nr = min(BR, T - t0);
   const tv = t0 + nr;
   const tp = (T + 3) & ~3;
@@ -116,16 +118,16 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
       valuesT(valueChannels(w, desc, g), tp, dv, tv, t0, groupP(desc, w, i, g, groups, STAT_COEF, w.p, tv), w.oT, g > 0);
       built = g;
     }
-    memory.fill(w.dORows, 0, <usize>(BR * dv8) << 2);
+    memory.fill(w.dORows, 0, <usize>(BR * dvw) << 2);
     const rstd = op.rstd + (<usize>((b * desc.H + i) * T + t0) << 2);
     for (let r = 0; r < nr; r++) {
       normBackwardRow(desc, w.oT + (<usize>r << 2), <usize>BR << 2, dyBlock + <usize>r * ldo,
-        load<f32>(rstd + (<usize>r << 2)), w.dORows + (<usize>(r * dv8) << 2), op.dgain != 0 ? w.dgain : 0);
+        load<f32>(rstd + (<usize>r << 2)), w.dORows + (<usize>(r * dvw) << 2), op.dgain != 0 ? w.dgain : 0);
     }
   } else {
-    packRows(dyBlock, ldo, nr, BR, dv, dv8, w.dORows);
+    packRows(dyBlock, ldo, nr, BR, dv, dvw, w.dORows);
   }
-  packT(w.dORows, <usize>dv8 << 2, nr, dv, 1, w.dOT);
+  packT(w.dORows, <usize>dvw << 2, nr, dv, 1, w.dOT);
 
   // Per value group: dV, G, and dS of its maps (in place over A_m).
   const invSqrtD: f32 = <f32>1 / Mathf.sqrt(<f32>desc.d);
@@ -134,7 +136,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
     built = g;
     const vHead = <usize>(groupValueHead(desc, i, g, groups) * dv) << 2;
     transposeBlock(p, tv, w.rowsT, w.rowsLd);
-    accumulateKeys(w.rowsT, w.rowsLd, tv, t0, w.dORows, dv, dv8, nr, op.dv + <usize>(b * T) * ldv + vHead, ldv, w.edge);
+    accumulateKeys(w.rowsT, w.rowsLd, tv, t0, w.dORows, dv, dvw, nr, op.dv + <usize>(b * T) * ldv + vHead, ldv, w.edge);
     scoresT(valuePanel(w, desc, g), dv, tv, t0, w.dOT, w.g);
     for (let m = firstMap(g, groups); m < lastMap(desc, g, groups); m++) {
       softmaxGrad(scoreBuffer(w, m), w.g, tv, t0, stat(w, STAT_COEF, m), invSqrtD, stat(w, STAT_R, m));
@@ -144,7 +146,7 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
 
   // dQ and dK of every map.
   const d = desc.d;
-  const d8 = (d + 7) & ~7;
+  const dw = rowWidth(d);
   const ldq = <usize>(queryHeadsOf(desc) * d) << 2;
   const ldk = <usize>(desc.Hk * d) << 2;
   for (let m = 0; m < M; m++) {
@@ -153,9 +155,9 @@ function backwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0
     const keys = <usize>(b * T) * ldk + (<usize>(keyHead(desc, h) * d) << 2);
     valuesT(keyChannels(w, desc, m), tp, d, tv, t0, dS, w.dqT, false);
     unpackT(w.dqT, d, nr, op.dq + <usize>row0 * ldq + (<usize>(h * d) << 2), ldq);
-    packRows(op.q + <usize>row0 * ldq + (<usize>(h * d) << 2), ldq, nr, BR, d, d8, w.qRows);
+    packRows(op.q + <usize>row0 * ldq + (<usize>(h * d) << 2), ldq, nr, BR, d, dw, w.qRows);
     transposeBlock(dS, tv, w.rowsT, w.rowsLd);
-    accumulateKeys(w.rowsT, w.rowsLd, tv, t0, w.qRows, d, d8, nr, op.dk + keys, ldk, w.edge);
+    accumulateKeys(w.rowsT, w.rowsLd, tv, t0, w.qRows, d, dw, nr, op.dk + keys, ldk, w.edge);
   }
   return dlambda;
 }

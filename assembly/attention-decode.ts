@@ -6,22 +6,23 @@
  * fill one lane of eight in the prefill tiles. Decode reads the whole cache once per token, so it
  * is bound by memory bandwidth, not arithmetic.
  *
- * Scratch: qs M·H × [d4], scores M·H × [tp] (the weighted maps in place), o H × [dv4]
- * (tp = maxT rounded up to 4).
+ * Scratch: qs M·H × [d4], scores M·H × [tp] (the weighted maps in place), o H × [dv4],
+ * partial dot products M·H × 4 × [4] (tp = maxT rounded up to 4).
  */
 import { AttnDesc, DIFF_V1, DIFF_V2, keyHead, mapsOf, queryHeadsOf, sharedValues, valueHead } from './attention-desc';
 import { assertAttention } from './attention-checks';
 import { attention_cache_write } from './attention-cache';
 import { finishRow } from './attention-epilogue';
-import { LOG2E, exp2x4 } from './attention-softmax';
+import { LOG2E } from './attention-softmax';
 import { assertRange } from './checks';
 import { madd } from './madd';
+import { exp2x4 } from './vmath';
 
 /** Scratch bytes `attention_decode` needs for a cache of maxT positions. */
 export function attention_decode_scratch_bytes(descPtr: usize, maxT: i32): i32 {
   const desc = changetype<AttnDesc>(descPtr);
   const Q = queryHeadsOf(desc);
-  return (Q * round4(desc.d) + Q * round4(maxT) + desc.H * round4(desc.dv)) * 4;
+  return (Q * round4(desc.d) + Q * round4(maxT) + desc.H * round4(desc.dv) + Q * 16) * 4;
 }
 
 /**
@@ -40,11 +41,14 @@ export function attention_decode(descPtr: usize, q: usize, kNew: usize, vNew: us
 }
 
 /**
- * All output heads of batch row b over the cached positions u < tv. The cache is token-major, so
- * each pass walks it row by row for every head at once (four rows per step): the scores of all
- * query heads in one pass over the k rows, the softmaxes and weighted maps in scratch, then all
- * heads' P·V in one pass over the v rows. Reading whole rows in order keeps the reads sequential
- * (a head's slice alone is a strided walk, one short run per row).
+ * All output heads of batch row b over the cached positions u < tv. The cache is token-major, and
+ * both passes read it strictly in memory order, one whole row (every head) after the other: the
+ * scores of all query heads in one pass over the k rows, the softmaxes and weighted maps in
+ * scratch, then all heads' P·V in one pass over the v rows. Decode reads the cache from DRAM
+ * (a token's weights evict it), and there the order matters more than the instruction count:
+ * interleaving four rows 2 KiB apart (four keys per dot-product step, four values per
+ * accumulator load) read 2–2.5× slower than one sequential stream (measured on 96 MiB of rows),
+ * though it does fewer loads and stores per byte once the rows are in cache.
  */
 function decodeRow(desc: AttnDesc, q: usize, kCache: usize, vCache: usize, maxT: i32, tv: i32, out: usize,
   scratch: usize, b: i32): void {
@@ -67,18 +71,23 @@ function decodeRow(desc: AttnDesc, q: usize, kCache: usize, vCache: usize, maxT:
     const qRow = q + (<usize>((b * Q + h) * d) << 2);
     for (let c = 0; c < d4; c++) store<f32>(qm + (<usize>c << 2), c < d ? load<f32>(qRow + (<usize>c << 2)) * scale : 0);
   }
-  // Scores: s_h[u] for every query head h, one pass over the k rows.
+  // Scores: s_h[u] for every query head h, one pass over the k rows. Each (row, head) leaves a
+  // vector of partial sums; every four rows, one transposing reduction per head turns the four
+  // vectors into the four scores.
   const kb = kCache + <usize>(b * maxT) * ldk;
+  const partial = o + <usize>H * ov;
   for (let u0 = 0; u0 < tv; u0 += 4) {
-    const k0 = kb + <usize>u0 * ldk;
-    const k1 = kb + <usize>min(u0 + 1, tv - 1) * ldk;
-    const k2 = kb + <usize>min(u0 + 2, tv - 1) * ldk;
-    const k3 = kb + <usize>min(u0 + 3, tv - 1) * ldk;
+    for (let j = 0; j < 4; j++) {
+      const row = kb + <usize>min(u0 + j, tv - 1) * ldk; // rows past tv repeat the last; masked later
+      for (let h = 0; h < Q; h++) {
+        const qm = qs + (<usize>(h * d4) << 2);
+        v128.store(partial + (<usize>(h * 4 + j) << 4), dotPartial(qm, row + (<usize>(keyHead(desc, h) * d) << 2), d));
+      }
+    }
     const so = <usize>u0 << 2;
     for (let h = 0; h < Q; h++) {
-      const kOff = <usize>(keyHead(desc, h) * d) << 2;
-      const qm = qs + (<usize>(h * d4) << 2);
-      v128.store(scores + <usize>h * tp + so, score4(qm, k0 + kOff, k1 + kOff, k2 + kOff, k3 + kOff, d));
+      const pv = partial + (<usize>(h * 4) << 4);
+      v128.store(scores + <usize>h * tp + so, reduce4(v128.load(pv), v128.load(pv, 16), v128.load(pv, 32), v128.load(pv, 48)));
     }
   }
   // Softmaxes, then each map's coefficient folded in place: row Mi holds p_i = w0·e_Mi + w1·e_Mi+1
@@ -101,18 +110,15 @@ function decodeRow(desc: AttnDesc, q: usize, kCache: usize, vCache: usize, maxT:
   // P·V: o_i += Σ_u p[u]·v_ν[u] for every term, one pass over the v rows.
   memory.fill(o, 0, <usize>H * ov);
   const vb = vCache + <usize>(b * maxT) * ldv;
-  const t4 = tv & ~3;
-  for (let u0 = 0; u0 < tv; u0 += 4) {
-    const r0 = vb + <usize>u0 * ldv;
-    const so = <usize>u0 << 2;
+  for (let u = 0; u < tv; u++) {
+    const row = vb + <usize>u * ldv;
+    const so = <usize>u << 2;
     for (let i = 0; i < H; i++) {
       const oi = o + <usize>i * ov;
       const terms = M == 1 || sharedValues(desc, i) ? 1 : M;
       for (let m = 0; m < terms; m++) {
-        const pu = scores + <usize>(M * i + m) * tp + so;
-        const r = r0 + (<usize>(valueHead(desc, M * i + m) * dv) << 2);
-        if (u0 < t4) value4(pu, r, ldv, dv, oi);
-        else for (let u = u0; u < tv; u++) value1(pu + (<usize>(u - u0) << 2), r + <usize>(u - u0) * ldv, dv, oi);
+        const pu = load<f32>(scores + <usize>(M * i + m) * tp + so);
+        axpy(pu, row + (<usize>(valueHead(desc, M * i + m) * dv) << 2), dv, oi);
       }
     }
   }
@@ -127,39 +133,39 @@ function coefficient1(desc: AttnDesc, b: i32, i: i32): f32 {
 }
 
 /**
- * Base-2 scores of one (pre-scaled) query against four keys: four lane-wise dot products over the
- * channels, then a transposing reduction gives the four scores in one vector.
- * qs: [d4] (zero past d), k0 … k3: [d] → [s0, s1, s2, s3]
+ * A vector whose lane sum is the base-2 score q·key of one (pre-scaled) query and key: two
+ * accumulators over 8 channels per step, so consecutive multiply-adds do not wait on each other.
+ * qs: [d4] (zero past d), key: [d] → [4] partial sums
  */
 @inline
-function score4(qs: usize, k0: usize, k1: usize, k2: usize, k3: usize, d: i32): v128 {
-  const body = <usize>(d & ~3) << 2;
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  for (let c: usize = 0; c < body; c += 16) {
-    const x = v128.load(qs + c);
-    a0 = madd(x, v128.load(k0 + c), a0);
-    a1 = madd(x, v128.load(k1 + c), a1);
-    a2 = madd(x, v128.load(k2 + c), a2);
-    a3 = madd(x, v128.load(k3 + c), a3);
+function dotPartial(qs: usize, key: usize, d: i32): v128 {
+  const body8 = <usize>(d & ~7) << 2;
+  const body4 = <usize>(d & ~3) << 2;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  let c: usize = 0;
+  for (; c < body8; c += 32) {
+    a0 = madd(v128.load(qs + c), v128.load(key + c), a0);
+    a1 = madd(v128.load(qs + c, 16), v128.load(key + c, 16), a1);
   }
-  // [Σa0, Σa1, Σa2, Σa3] by two rounds of interleave-and-add.
-  const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
-  const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
-  let r = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
-  if (body < (<usize>d << 2)) {
-    r = f32x4.replace_lane(r, 0, f32x4.extract_lane(r, 0) + dotTail(qs, k0, body, d));
-    r = f32x4.replace_lane(r, 1, f32x4.extract_lane(r, 1) + dotTail(qs, k1, body, d));
-    r = f32x4.replace_lane(r, 2, f32x4.extract_lane(r, 2) + dotTail(qs, k2, body, d));
-    r = f32x4.replace_lane(r, 3, f32x4.extract_lane(r, 3) + dotTail(qs, k3, body, d));
+  if (c < body4) {
+    a0 = madd(v128.load(qs + c), v128.load(key + c), a0);
+    c += 16;
+  }
+  let r = f32x4.add(a0, a1);
+  if (c < (<usize>d << 2)) {
+    let t: f32 = 0;
+    for (; c < (<usize>d << 2); c += 4) t += load<f32>(qs + c) * load<f32>(key + c);
+    r = f32x4.replace_lane(r, 0, f32x4.extract_lane(r, 0) + t);
   }
   return r;
 }
 
-// Σ_{c ≥ body/4} qs[c]·key[c] for the last d mod 4 channels.
-function dotTail(qs: usize, key: usize, body: usize, d: i32): f32 {
-  let t: f32 = 0;
-  for (let c = body; c < (<usize>d << 2); c += 4) t += load<f32>(qs + c) * load<f32>(key + c);
-  return t;
+/** [Σa0, Σa1, Σa2, Σa3]: the lane sums of four vectors, by two rounds of interleave-and-add. */
+@inline
+function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
 }
 
 /**
@@ -199,47 +205,14 @@ function weightedRow(p: usize, e0: usize, w0: f32, e1: usize, w1: f32, tv: i32):
   }
 }
 
-/**
- * o += Σ_{j<4} p[j] · row_j over dv channels (rows j at byte stride ldv), in the order j = 0 … 3,
- * so o's load and store are shared by four positions.
- * p: [4], row0: [dv] → o: [dv]
- */
+// o += p · row over dv channels. row: [dv] → o: [dv]
 @inline
-function value4(p: usize, row0: usize, ldv: usize, dv: i32, o: usize): void {
+function axpy(p: f32, row: usize, dv: i32, o: usize): void {
   const body = <usize>(dv & ~3) << 2;
   const all = <usize>dv << 2;
-  const r1 = row0 + ldv, r2 = r1 + ldv, r3 = r2 + ldv;
-  const pv = v128.load(p);
-  const x0 = v128.shuffle<f32>(pv, pv, 0, 0, 0, 0);
-  const x1 = v128.shuffle<f32>(pv, pv, 1, 1, 1, 1);
-  const x2 = v128.shuffle<f32>(pv, pv, 2, 2, 2, 2);
-  const x3 = v128.shuffle<f32>(pv, pv, 3, 3, 3, 3);
-  for (let c: usize = 0; c < body; c += 16) {
-    let a = v128.load(o + c);
-    a = madd(x0, v128.load(row0 + c), a);
-    a = madd(x1, v128.load(r1 + c), a);
-    a = madd(x2, v128.load(r2 + c), a);
-    a = madd(x3, v128.load(r3 + c), a);
-    v128.store(o + c, a);
-  }
-  for (let c = body; c < all; c += 4) {
-    let a = load<f32>(o + c);
-    a += load<f32>(p) * load<f32>(row0 + c);
-    a += load<f32>(p, 4) * load<f32>(r1 + c);
-    a += load<f32>(p, 8) * load<f32>(r2 + c);
-    a += load<f32>(p, 12) * load<f32>(r3 + c);
-    store<f32>(o + c, a);
-  }
-}
-
-// o += p[0] · row over dv channels. p: [1], row: [dv] → o: [dv]
-function value1(p: usize, row: usize, dv: i32, o: usize): void {
-  const body = <usize>(dv & ~3) << 2;
-  const all = <usize>dv << 2;
-  const pu = load<f32>(p);
-  const x = f32x4.splat(pu);
+  const x = f32x4.splat(p);
   for (let c: usize = 0; c < body; c += 16) v128.store(o + c, madd(x, v128.load(row + c), v128.load(o + c)));
-  for (let c = body; c < all; c += 4) store<f32>(o + c, load<f32>(o + c) + pu * load<f32>(row + c));
+  for (let c = body; c < all; c += 4) store<f32>(o + c, load<f32>(o + c) + p * load<f32>(row + c));
 }
 
 @inline

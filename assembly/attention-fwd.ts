@@ -16,7 +16,7 @@
  */
 import { AttnDesc, mapsOf, queryHeadsOf } from './attention-desc';
 import { coefficients, groupP, prepareHead, scoreBuffer, scoreMap, valueGroups, valuesT } from './attention-block';
-import { finishRow } from './attention-epilogue';
+import { finishBlock } from './attention-epilogue';
 import { LN2, expRows, rowMax } from './attention-softmax';
 import {
   BR, Operands, STAT_COEF, STAT_SUB, STAT_SUM, STAT_WEIGHT, Work, operandsOf, planWork, stat, valueChannels, workBytes,
@@ -85,11 +85,8 @@ function forwardBlock(desc: AttnDesc, w: Work, op: Operands, b: i32, i: i32, t0:
     valuesT(valueChannels(w, desc, g), (T + 3) & ~3, dv, tv, t0, p, w.oT, g > 0);
   }
   const ldo = <usize>(desc.H * dv) << 2;
-  for (let r = 0; r < nr; r++) {
-    const y = op.out + <usize>(row0 + r) * ldo + (<usize>(i * dv) << 2);
-    const rs = finishRow(desc, w.oT + (<usize>r << 2), <usize>BR << 2, y);
-    if (op.rstd != 0) store<f32>(op.rstd + (<usize>((b * desc.H + i) * T + t0 + r) << 2), rs);
-  }
+  const rstd = op.rstd != 0 ? op.rstd + (<usize>((b * desc.H + i) * T + t0) << 2) : 0;
+  finishBlock(desc, w.oT, nr, op.out + <usize>row0 * ldo + (<usize>(i * dv) << 2), ldo, rstd);
 }
 
 // lse = ln Σ_u e^(q·k_u/√d) = (max₂ + log₂ l)·ln 2 for the block's valid rows of map m.

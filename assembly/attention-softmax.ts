@@ -11,51 +11,12 @@
  * finite garbage that no caller stores.
  */
 import { BR } from './attention-work';
+import { exp2x4 } from './vmath';
 
 /** log₂e: scores are packed in base-2 units so the exponential is a bare 2^x. */
 export const LOG2E: f32 = 1.4426950408889634;
 /** ln 2, to turn base-2 log-sum-exps back into natural ones. */
 export const LN2: f32 = 0.6931471805599453;
-
-// 2^f on f ∈ [−½, ½]: degree-6 polynomial fitted for relative error (Lawson's iteration on
-// Chebyshev nodes); evaluated in f32 by Horner its error is below 1·10⁻⁷ = 1.6 u.
-const P0: f32 = 1.0;
-const P1: f32 = 0.6931471824645996;
-const P2: f32 = 0.24022646248340607;
-const P3: f32 = 0.05550328642129898;
-const P4: f32 = 0.009618489071726799;
-const P5: f32 = 0.0013399930903688073;
-const P6: f32 = 0.0001534581242594868;
-
-/**
- * 2^x on each lane for x ≤ 127 (arguments here are ≤ 0 up to round-off). x is clamped below at
- * −126 so 2^n stays a normal float; 2^−126 ≈ 10⁻³⁸ instead of a smaller weight changes no sum.
- * 2^x = 2^n · 2^f, n = round(x), f = x − n ∈ [−½, ½], 2^n built in the exponent bits.
- * n is found by adding 1.5·2²³: the sum's low mantissa bits are then round(x) as an integer
- * (two's complement offset by the constant's bits), which replaces nearest + trunc_sat (a long
- * instruction sequence in V8) by one add. `pmax` is x86's maxps: a NaN x stays NaN.
- */
-@inline
-export function exp2x4(x: v128): v128 {
-  const xc = f32x4.pmax(x, f32x4.splat(-126));
-  const shifted = f32x4.add(xc, f32x4.splat(ROUNDER));
-  const n = f32x4.sub(shifted, f32x4.splat(ROUNDER));
-  const f = f32x4.sub(xc, n);
-  let p = f32x4.splat(P6);
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P5));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P0));
-  // bits(shifted) = bits(ROUNDER) + n, so (bits(shifted) − bits(ROUNDER) + 127) << 23 = 2^n.
-  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127 - ROUNDER_BITS)), 23);
-  return f32x4.mul(p, scale);
-}
-
-// 1.5·2²³ and its bit pattern: x + ROUNDER rounds x to an integer (ties to even) for |x| < 2²².
-const ROUNDER: f32 = 12582912;
-const ROUNDER_BITS: i32 = 0x4b400000;
 
 /** All-ones in the lanes l ≥ δ (the lanes that see diagonal key t0 + r0 + δ). */
 @inline

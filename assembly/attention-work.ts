@@ -4,30 +4,31 @@
  * Everything is linear in T: the largest pieces are the key panels and the score buffers.
  *
  *   region      forward              backward             holds
- *   kPanels     M × [tp/4, d, 4]     M × [tp/4, d, 4]     the head's keys in 4-key panels (A of scores)
- *   kChans      –                    M × [d4/4, tp, 4]    keys in 4-channel panels (A of dQ)
- *   vChans      G × [dv4/4, tp, 4]   G × [dv4/4, tp, 4]   values in 4-channel panels (A of P·V)
- *   vPanels     –                    G × [tp/4, dv, 4]    values in 4-key panels (A of G)
+ *   kPanels     M × [tp/2, d, 2]     M × [tp/2, d, 2]     the head's keys in 2-key panels (A of scores)
+ *   kChans      –                    M × [d4/2, tp, 2]    keys in 2-channel panels (A of dQ)
+ *   vChans      G × [dv4/2, tp, 2]   G × [dv4/2, tp, 2]   values in 2-channel panels (A of P·V)
+ *   vPanels     –                    G × [tp/2, dv, 2]    values in 2-key panels (A of G)
  *   qT          M × [d, BR]          M × [d, BR]          the block's queries, transposed, × log₂e/√d
- *   qRows       –                    [BR, d8]             one map's queries as rows (B of dK)
+ *   qRows       –                    [BR, d16]            one map's queries as rows (B of dK)
  *   s           M × [tp, BR]         M × [tp, BR]         scores → maps A_m → (backward) dS_m
  *   p           –                    [tp, BR]             P = Σ c_m A_m of one value group
  *   g           –                    [tp, BR]             Gᵀ = (dO Vᵀ)ᵀ
  *   rowsT       –                    [BR, tp]             dS or P transposed (A of dK, dV)
  *   oT          [dv4, BR]            [dv4, BR]            Oᵀ, the block's head output before the epilogue
  *   dOT         –                    [dv4, BR]            dOᵀ (B of G)
- *   dORows      –                    [BR, dv8]            dO as rows (B of dV)
+ *   dORows      –                    [BR, dv16]           dO as rows (B of dV)
  *   dqT         –                    [d4, BR]             dQᵀ of one map
  *   stats       NSTAT × 2 × [BR]     NSTAT × 2 × [BR]     per-row vectors (see the STAT_ slots)
  *   edge        [4, 8]               [4, 8]               partial tiles of dK, dV
  *   dgain       –                    f64 [dv8]            d(gain) accumulators (V1)
  *
- * tp = T rounded up to 4 (tiles cover whole groups of 4 keys), d4/dv4 rounded up to 4, d8/dv8 to 8;
+ * tp = T rounded up to 4 (the softmax passes take keys four at a time), d4/dv4 rounded up to 4,
+ * d16/dv16 to the tile's 16 lanes (`rowWidth`), dv8 to 8;
  * G = the most value groups any output head has (1, or 2 when some head's maps read two value
  * heads, see `sharedValues`).
  */
 import { AttnDesc, mapsOf, sharedValues } from './attention-desc';
-import { EDGE_BYTES } from './attention-tile';
+import { EDGE_BYTES, TL } from './attention-tile';
 
 /** Query rows per block: the lanes of every score buffer (a multiple of the tile's 8 lanes). */
 export const BR: i32 = 32;
@@ -61,7 +62,7 @@ export class Work {
   dgain: usize;
   /** Bytes of one score buffer, [tp, BR]. */
   sBytes: usize;
-  /** Bytes of one packed query row block, [BR, d8]. */
+  /** Bytes of one packed query row block, [BR, d16]. */
   qRowBytes: usize;
   /** Row stride (bytes) of score-like buffers transposed to rows: tp·4. */
   rowsLd: usize;
@@ -109,31 +110,37 @@ export function planWork(desc: AttnDesc, scratch: usize, backward: bool): Work {
   return changetype<Work>(scratch);
 }
 
+/** Floats per row of a row-major B operand of the tile (qRows, dORows): n rounded up to TL. */
+@inline
+export function rowWidth(n: i32): i32 {
+  return (n + TL - 1) & ~(TL - 1);
+}
+
 /** The per-row vector `slot` of map m. → [BR] floats */
 @inline
 export function stat(w: Work, slot: i32, m: i32): usize {
   return w.stats + (<usize>((slot * 2 + m) * BR) << 2);
 }
 
-/** The key panels of map m. → [tp/4, d, 4] */
+/** The key panels of map m. → [tp/2, d, 2] */
 @inline
 export function keyPanel(w: Work, desc: AttnDesc, m: i32): usize {
   return w.kPanels + <usize>m * (<usize>(round4(<usize>desc.T) * <usize>desc.d) << 2);
 }
 
-/** The value panels of value group g (backward). → [tp/4, dv, 4] */
+/** The value panels of value group g (backward). → [tp/2, dv, 2] */
 @inline
 export function valuePanel(w: Work, desc: AttnDesc, g: i32): usize {
   return w.vPanels + <usize>g * (<usize>(round4(<usize>desc.T) * <usize>desc.dv) << 2);
 }
 
-/** The keys of map m in 4-channel panels (backward). → [d4/4, tp, 4] */
+/** The keys of map m in 2-channel panels (backward). → [d4/2, tp, 2] */
 @inline
 export function keyChannels(w: Work, desc: AttnDesc, m: i32): usize {
   return w.kChans + <usize>m * (round4(<usize>desc.T) * round4(<usize>desc.d) << 2);
 }
 
-/** The values of value group g in 4-channel panels. → [dv4/4, tp, 4] */
+/** The values of value group g in 2-channel panels. → [dv4/2, tp, 2] */
 @inline
 export function valueChannels(w: Work, desc: AttnDesc, g: i32): usize {
   return w.vChans + <usize>g * (round4(<usize>desc.T) * round4(<usize>desc.dv) << 2);
@@ -148,7 +155,7 @@ function layout(desc: AttnDesc, base: usize, backward: bool): usize {
   const tp = round4(<usize>desc.T);
   const rowBlock = <usize>BR << 2;
   const sBytes = tp * rowBlock;
-  const qRowBytes = <usize>BR * round8(d) * 4;
+  const qRowBytes = <usize>BR * <usize>rowWidth(<i32>d) * 4;
   const bw: usize = backward ? 1 : 0;
   const G = <usize>maxValueGroups(desc);
   let at = base + HEADER;
@@ -164,7 +171,7 @@ function layout(desc: AttnDesc, base: usize, backward: bool): usize {
   const g = at; at += bw * sBytes;
   const oT = at; at += round4(dv) * rowBlock;
   const dOT = at; at += bw * round4(dv) * rowBlock;
-  const dORows = at; at += bw * <usize>BR * round8(dv) * 4;
+  const dORows = at; at += bw * <usize>BR * <usize>rowWidth(<i32>dv) * 4;
   const dqT = at; at += bw * round4(d) * rowBlock;
   const stats = at; at += <usize>(NSTAT * 2) * rowBlock;
   const edge = at; at += <usize>EDGE_BYTES;

@@ -18,6 +18,7 @@
  * A packed panel holds W lanes for kc steps as [kc, W]: the W values the micro-kernel needs at step
  * k sit next to each other, so the kernel streams each panel once with unit stride.
  */
+import { transpose4 } from './transpose';
 
 /**
  * Packs lanes [0, lanes) × steps [0, kc) of X into ⌈lanes / W⌉ panels of [kc, W] floats, panel p
@@ -66,20 +67,7 @@ function packTransposed(s: usize, ls: usize, kc: i32, W: i32, d: usize): void {
     let q = d + (<usize>l << 2);
     for (let k = 0; k < kc4; k += 4) {
       const off = <usize>k << 2;
-      const v0 = v128.load(r0 + off);
-      const v1 = v128.load(r1 + off);
-      const v2 = v128.load(r2 + off);
-      const v3 = v128.load(r3 + off);
-      // [v0.k v1.k v0.k+1 v1.k+1], [v0.k+2 v1.k+2 v0.k+3 v1.k+3], likewise for v2, v3 …
-      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-      // … then step k + j holds lanes l..l+3: [v0 v1 v2 v3] at that step.
-      v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(q + rowBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(q + 2 * rowBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(q + 3 * rowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      transpose4(v128.load(r0 + off), v128.load(r1 + off), v128.load(r2 + off), v128.load(r3 + off), q, rowBytes);
       q += rowBytes << 2;
     }
     for (let k = kc4; k < kc; k++) {

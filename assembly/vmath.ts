@@ -1,7 +1,7 @@
 /**
- * Vector transcendental functions (WebAssembly SIMD has none): e^x and the logistic sigmoid on
- * four f32 lanes. Internal: used by swiglu.ts and cross-entropy.ts; the fused attention kernels
- * may use `exp4` as well.
+ * Vector transcendental functions (WebAssembly SIMD has none): e^x, 2^x and the logistic sigmoid
+ * on four f32 lanes, the two exponentials over one polynomial. Internal: e^x for swiglu.ts,
+ * sigmoid.ts and cross-entropy.ts; 2^x for the attention softmax (scores in base-2 units).
  *
  * Scalar tails call the same code through `f32x4.splat`, so an element gets the same bits whether
  * it falls in the vector body or in the tail.
@@ -16,25 +16,63 @@ const LN2_LO: f32 = -2.1219444005469057e-4;
 // k = round(x/ln 2) within [−150, 129], which the two-factor scaling below handles exactly.
 const X_MIN: f32 = -104;
 const X_MAX: f32 = 89;
-// 1.5·2²³: adding it to |y| < 2²² leaves round(y) in the low mantissa bits (the addition itself
-// rounds to nearest, ties to even), so one add replaces f32x4.nearest and the float-to-int
-// conversion, both slow on x86.
+// 1.5·2²³ and its bit pattern: adding SHIFTER to |y| < 2²² leaves round(y) (ties to even) in the
+// low mantissa bits, so one add replaces f32x4.nearest and the float-to-int conversion, both slow
+// on x86; bits(y + SHIFTER) − SHIFTER_BITS is round(y) as an integer.
 const SHIFTER: f32 = 12582912;
+const SHIFTER_BITS: i32 = 0x4b400000;
+
+// 2^f on f ∈ [−½, ½]: degree-6 polynomial fitted for relative error (Lawson's iteration on
+// Chebyshev nodes); evaluated in f32 by Horner its error is below 1·10⁻⁷ = 1.7u (u = 2⁻²⁴;
+// measured 1.68u over 2²⁴ points of [−126, 0]).
+const P0: f32 = 1.0;
+const P1: f32 = 0.6931471824645996;
+const P2: f32 = 0.24022646248340607;
+const P3: f32 = 0.05550328642129898;
+const P4: f32 = 0.009618489071726799;
+const P5: f32 = 0.0013399930903688073;
+const P6: f32 = 0.0001534581242594868;
+
+// The one polynomial both exponentials share: 2^f for |f| ≤ ½ (plus a rounding's slack).
+@inline
+function exp2Reduced(f: v128): v128 {
+  let p = f32x4.splat(P6);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P5));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P4));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P3));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P2));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(P1));
+  return f32x4.add(f32x4.mul(p, f), f32x4.splat(P0));
+}
 
 /**
- * e^x on each lane with a relative error below 1.5·2⁻²⁴ (about 1 ulp; measured against float64
- * at 2²⁴ points spanning [−104, 89]); e^−∞ = 0, e^+∞ = +∞, NaN stays NaN, results below 2⁻¹²⁶
- * are gradual underflow.
+ * 2^x on each lane for x ≤ 127, for the attention softmax (its arguments are ≤ 0 up to
+ * round-off). x is clamped below at −126 so 2^n stays a normal float and one multiply applies
+ * it; 2^−126 ≈ 10⁻³⁸ instead of a smaller weight changes no sum. Relative error < 1.7u, from the
+ * polynomial: 2^x = 2^n · 2^f, n = round(x), f = x − n ∈ [−½, ½] exactly. `pmax` is x86's
+ * maxps: a NaN x stays NaN.
+ */
+@inline
+export function exp2x4(x: v128): v128 {
+  const xc = f32x4.pmax(x, f32x4.splat(-126));
+  const shifted = f32x4.add(xc, f32x4.splat(SHIFTER));
+  const p = exp2Reduced(f32x4.sub(xc, f32x4.sub(shifted, f32x4.splat(SHIFTER))));
+  // bits(shifted) = SHIFTER_BITS + n, so (bits(shifted) − SHIFTER_BITS + 127) << 23 = 2^n.
+  return f32x4.mul(p, i32x4.shl(i32x4.add(shifted, i32x4.splat(127 - SHIFTER_BITS)), 23));
+}
+
+/**
+ * e^x on each lane, over the whole float range: e^−∞ = 0, e^+∞ = +∞, NaN stays NaN, results
+ * below 2⁻¹²⁶ are gradual underflow. Relative error below 2.5u (measured against float64 at 2²⁴
+ * points spanning [−104, 89]: 2.1u; the degree-7 Taylor polynomial it had before sharing
+ * `exp2x4`'s measured 1.45u).
  *
- * e^x = 2^k · e^r with k = round(x·log₂e) and r = x − k·ln 2 ∈ [−ln2/2, ln2/2] (±1 ulp of slack).
- * e^r is its Taylor polynomial of degree 7: the remainder r⁸/8! ≤ 0.347⁸/40320 ≈ 5.3·10⁻⁹ is
- * below a tenth of an f32 ulp of e^r. It is evaluated as 1 + (r + r²·Q(r)), with
- * Q(r) = 1/2 + r/6 + … + r⁵/5040 in Estrin's scheme (three independent pairs, combined in r²):
- * a shorter dependency chain than Horner's seven steps, and as accurate, because r²·Q ≤ 0.07
- * carries Q's rounding errors at a tenth of their size and only the last two additions round at
- * full weight. 2^k is applied as 2^⌊k/2⌋ · 2^(k−⌊k/2⌋): each factor is a normal float for every
- * clamped k, so overflow to +∞ and gradual underflow happen in the last (correctly rounded)
- * multiplication instead of in the exponent bits.
+ * e^x = 2^k · 2^f with k = round(x·log₂e), r = x − k·ln 2 ∈ [−ln2/2, ln2/2] (±1 ulp of slack;
+ * Cody–Waite, so r carries no error from k·ln 2) and f = r·log₂e, through the same polynomial
+ * as `exp2x4`: its 1.7u, plus ≤ 0.35u each from rounding f and log₂e (2^f's relative change
+ * is ln2·|f| ≤ 0.35 times f's). 2^k is applied as 2^⌊k/2⌋ · 2^(k−⌊k/2⌋): each factor is a
+ * normal float for every clamped k, so overflow to +∞ and gradual underflow happen in the last
+ * (correctly rounded) multiplication instead of in the exponent bits.
  */
 @inline
 export function exp4(x: v128): v128 {
@@ -44,14 +82,9 @@ export function exp4(x: v128): v128 {
   const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(SHIFTER));
   const kf = f32x4.sub(t, f32x4.splat(SHIFTER));
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(kf, f32x4.splat(LN2_HI))), f32x4.mul(kf, f32x4.splat(LN2_LO)));
-  const r2 = f32x4.mul(r, r);
-  const a = f32x4.add(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 6))), f32x4.splat(0.5));
-  const b = f32x4.add(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 120))), f32x4.splat(<f32>(1.0 / 24)));
-  const c = f32x4.add(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5040))), f32x4.splat(<f32>(1.0 / 720)));
-  const q = f32x4.add(a, f32x4.mul(r2, f32x4.add(b, f32x4.mul(r2, c))));
-  const p = f32x4.add(f32x4.splat(1), f32x4.add(r, f32x4.mul(r2, q)));
-  // k = bits(t) − bits(SHIFTER), exact since both lie in [2²³, 2²⁴).
-  const k = i32x4.sub(t, f32x4.splat(SHIFTER));
+  const p = exp2Reduced(f32x4.mul(r, f32x4.splat(LOG2E)));
+  // k = bits(t) − SHIFTER_BITS, exact since t lies in [2²³, 2²⁴).
+  const k = i32x4.sub(t, i32x4.splat(SHIFTER_BITS));
   const k1 = i32x4.shr_s(k, 1);
   const bias = i32x4.splat(127);
   const s1 = i32x4.shl(i32x4.add(k1, bias), 23);

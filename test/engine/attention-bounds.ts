@@ -10,8 +10,8 @@
  *   scores   e_s(u) = γ_{d+4} · Σ_c |q_c||k_uc| · log₂e/√d       (q × the f32 scale, the dot product;
  *                                                                   the scale's own rounding is 3u)
  *   maximum  E_s = max_u e_s(u)                                     (an exact max of computed scores)
- *   exp      ρ_e(u) = ln2·(e_s(u) + E_s + u·|s₂(u) − max|) + 2u     (2^x is within 1.6u, see the
- *                                                                   polynomial in attention-softmax.ts)
+ *   exp      ρ_e(u) = ln2·(e_s(u) + E_s + u·|s₂(u) − max|) + 2u     (2^x is within 1.7u, see the
+ *                                                                   polynomial in assembly/vmath.ts)
  *   sum      ρ_l = γ_{t+1} + max_u ρ_e(u)                           (positive terms)
  *   P        err_P(u) = Σ_m |c_m| A_m(u)·(ρ_e,m(u) + ρ_l,m + 3u) + 2⁻¹²⁶   (weight c/l, 2 products, 1 sum;
  *                                                                   2^x is clamped at 2⁻¹²⁶)

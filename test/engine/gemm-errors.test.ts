@@ -63,14 +63,18 @@ describe('gemmPtr rejects bad pointers before calling the kernel', () => {
     engine.gemmPtr('nn', a, b, c, 4, 4, 4, false, s);
   });
 
-  it('names a pointer that is negative, fractional or misaligned', () => {
+  it('names a pointer that is negative, fractional, misaligned or below the heap base', () => {
     const { a, b, c, s } = layout();
+    const base = engine.wasm.exports.heap_base();
     expectEngineError(() => engine.gemmPtr('nn', -4, b, c, 4, 4, 4, false, s), 'value',
-      /pointer a must be a non-negative integer multiple of 4, got -4/);
+      new RegExp(`pointer a must be a multiple of 4 at or above the heap base ${base}, got -4`));
     expectEngineError(() => engine.gemmPtr('nn', a, b + 0.5, c, 4, 4, 4, false, s), 'value', /pointer b must be .* got/);
     expectEngineError(() => engine.gemmPtr('nn', a, b, c + 2, 4, 4, 4, false, s), 'value', /pointer c must be .*multiple of 4/);
     expectEngineError(() => engine.gemmPtr('nn', a, b, c, 4, 4, 4, false, s + 4), 'value',
-      /pointer scratch must be a non-negative integer multiple of 16/);
+      /pointer scratch must be a multiple of 16 at or above the heap base/);
+    // Below the heap base lie the module's constant tables: C written there would corrupt them.
+    expectEngineError(() => engine.gemmPtr('nn', a, b, 0, 4, 4, 4, false, s), 'value',
+      new RegExp(`pointer c must be a multiple of 4 at or above the heap base ${base}, got 0`));
   });
 
   it('names an operand that runs past the end of linear memory', () => {
@@ -91,7 +95,7 @@ describe('gemmPtr rejects bad pointers before calling the kernel', () => {
   it('names overlapping output and inputs, but lets A and B alias', () => {
     const { a, b, c, s, spareC } = layout();
     expectEngineError(() => engine.gemmPtr('nn', a, b, a + 16, 4, 4, 4, false, s), 'value',
-      /c bytes \[\d+, \d+\) overlap a bytes \[\d+, \d+\); c must not overlap a/);
+      /c bytes \[\d+, \d+\) overlap a bytes \[\d+, \d+\); they must not overlap/);
     expectEngineError(() => engine.gemmPtr('nn', a, b, c, 4, 4, 4, false, c), 'value', /c bytes .* overlap scratch bytes/);
     // Scratch over A (and B), with C out of its way.
     expectEngineError(() => engine.gemmPtr('nn', a, b, spareC, 4, 4, 4, false, a), 'value', /scratch bytes .* overlap a bytes/);

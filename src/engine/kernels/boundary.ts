@@ -57,9 +57,13 @@ export function checkSize(op: string, name: string, v: number, min = 1): void {
     `${op}: ${name} must be an integer in [${min}, ${MAX_I32}], got ${String(v)}`);
 }
 
-/** Checks that a number satisfies `ok` (which must reject NaN), described as `expected`. */
-export function checkNumber(op: string, name: string, v: number, ok: (v: number) => boolean, expected: string): void {
-  check(typeof v === 'number' && ok(v), 'value', () => `${op}: ${name} must be ${expected}, got ${String(v)}`);
+/**
+ * Checks that a number satisfies `ok` (which must reject NaN), described as `expected` (a function
+ * when the description is built from values: it then runs only for the message).
+ */
+export function checkNumber(op: string, name: string, v: number, ok: (v: number) => boolean, expected: string | (() => string)): void {
+  check(typeof v === 'number' && ok(v), 'value', () =>
+    `${op}: ${name} must be ${typeof expected === 'string' ? expected : expected()}, got ${String(v)}`);
 }
 
 /** Whether v is finite in float32 (the kernels receive f32 scalars). */
@@ -88,6 +92,10 @@ export interface Region {
   bytes: number;
   /** The kernel writes it (overlaps with a written region are refused). */
   written: boolean;
+  /** Required alignment of `ptr` in bytes (default 4: one f32 or i32). */
+  align?: number;
+  /** What the operand is, for messages, e.g. `C [4, 4]` (default: its name); built only for one. */
+  what?: () => string;
 }
 
 /** A region of `elements` 4-byte elements (f32 or i32) at `ptr`. */
@@ -97,19 +105,21 @@ export function region(name: string, ptr: number, elements: number, written = fa
 
 /**
  * Checks the operands of a pointer-level call: each lies in the arena (at or above the module's
- * heap base, so static data cannot be overwritten) and inside linear memory, 4-byte aligned; no
- * written region overlaps another region, except the pairs in `sameOk`, which may also be the
- * very same buffer (an in-place call) but not partly overlap.
+ * heap base, so static data cannot be overwritten) and inside linear memory, aligned to its
+ * `align` (4 unless given); no written region overlaps another region, except the pairs in
+ * `sameOk`, which may also be the very same buffer (an in-place call) but not partly overlap.
  */
 export function checkRegions(op: string, wasm: WasmModule, regions: readonly Region[],
   sameOk: ReadonlyArray<readonly [string, string]> = []): void {
   const memBytes = wasm.memory.buffer.byteLength;
   const base = wasm.exports.heap_base();
   for (const r of regions) {
-    check(typeof r.ptr === 'number' && Number.isSafeInteger(r.ptr) && r.ptr % 4 === 0 && r.ptr >= base, 'value', () =>
-      `${op}: pointer ${r.name} must be a multiple of 4 at or above the heap base ${base}, got ${String(r.ptr)}`);
+    const align = r.align ?? 4;
+    check(typeof r.ptr === 'number' && Number.isSafeInteger(r.ptr) && r.ptr % align === 0 && r.ptr >= base, 'value', () =>
+      `${op}: pointer ${r.name} must be a multiple of ${align} at or above the heap base ${base}, got ${String(r.ptr)}`);
     check(r.ptr + r.bytes <= memBytes, 'value', () =>
-      `${op}: ${r.name} spans bytes [${r.ptr}, ${r.ptr + r.bytes}), beyond linear memory (${memBytes} bytes)`);
+      `${op}: ${r.what === undefined ? r.name : `${r.what()} at pointer ${r.name} = ${r.ptr}`} spans bytes ` +
+      `[${r.ptr}, ${r.ptr + r.bytes}), beyond linear memory (${memBytes} bytes)`);
   }
   for (let i = 0; i < regions.length; i++) {
     for (let j = i + 1; j < regions.length; j++) {

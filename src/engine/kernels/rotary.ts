@@ -65,9 +65,9 @@ function checkShape(op: string, rows: number, maxPos: number, s: RotaryShape): v
   checkSize(op, 'half', s.half, 0);
   checkSize(op, 'pos0', s.pos0, 0);
   checkSize(op, 'maxPos', maxPos, 0);
-  checkNumber(op, 'half', s.half, (v) => 2 * v <= s.D, `at most D/2 = ${s.D / 2} (2·half channels rotate)`);
-  checkNumber(op, 'rows', rows, (v) => v % s.T === 0, `a multiple of T = ${s.T} (rows are B·T positions)`);
-  checkNumber(op, 'pos0', s.pos0, (v) => v + s.T <= maxPos, `at most maxPos − T = ${maxPos - s.T} (the tables hold ${maxPos} positions)`);
+  checkNumber(op, 'half', s.half, (v) => 2 * v <= s.D, () => `at most D/2 = ${s.D / 2} (2·half channels rotate)`);
+  checkNumber(op, 'rows', rows, (v) => v % s.T === 0, () => `a multiple of T = ${s.T} (rows are B·T positions)`);
+  checkNumber(op, 'pos0', s.pos0, (v) => v + s.T <= maxPos, () => `at most maxPos − T = ${maxPos - s.T} (the tables hold ${maxPos} positions)`);
   checkNumber(op, 'sign', s.sign, (v) => v === 1 || v === -1, '+1 (forward) or −1 (backward)');
   check(s.style === 'interleaved' || s.style === 'half', 'value', () =>
     `${op}: style must be 'interleaved' or 'half', got ${JSON.stringify(s.style)}`);

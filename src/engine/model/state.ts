@@ -12,6 +12,10 @@ import type { WasmModule } from '../wasm.js';
 import { perLayerActivations, type EngineLimits, type LayerActs, type ModelMemory } from './memory.js';
 
 export class EngineModelState {
+  // Per layer, the pointers of its parameters by short name, filled on first use: a decode step
+  // looks up every layer's weights, and the names and the map lookup were 2–7 % of its host time.
+  private readonly layerParams: Array<Map<string, number>> = [];
+
   constructor(
     readonly wasm: WasmModule,
     readonly config: ModelConfig,
@@ -60,9 +64,20 @@ export class EngineModelState {
         y: l + 1 < c.numLayers ? this.acts(l + 1).x : mem.xF,
         cos: mem.cos, sin: mem.sin, gemmScratch: mem.gemmScratch, attnScratch: mem.attnScratch,
       },
-      param: (name) => this.param(`layers.${l}.${name}`),
+      param: (name) => this.layerParam(l, name),
       grad: (name) => this.grad(`layers.${l}.${name}`),
     };
+  }
+
+  // Pointer of parameter `name` of layer l (`layers.l.name`), cached: planned memory never moves.
+  private layerParam(l: number, name: string): number {
+    const ptrs = (this.layerParams[l] ??= new Map());
+    let ptr = ptrs.get(name);
+    if (ptr === undefined) {
+      ptr = this.param(`layers.${l}.${name}`);
+      ptrs.set(name, ptr);
+    }
+    return ptr;
   }
 
   private spec(l: number): LayerSpec {

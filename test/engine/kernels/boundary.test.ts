@@ -31,6 +31,18 @@ describe('checkRegions', () => {
     expectEngineError(() => checkRegions('op', wasm, [region('a', p, 8), region('out', p, 4, true)], [['a', 'out']]), 'value',
       /op: a bytes \[\d+, \d+\) overlap out bytes .* they may be the same buffer, but must not partly overlap/);
   });
+
+  it('checks a region\'s own alignment and describes it by `what` when given', () => {
+    const { wasm } = engines.release;
+    const p = Math.ceil(wasm.exports.heap_base() / 64) * 64;
+    const end = wasm.memory.buffer.byteLength;
+    checkRegions('op', wasm, [{ name: 's', ptr: p + 16, bytes: 32, written: true, align: 16 }]);
+    expectEngineError(() => checkRegions('op', wasm, [{ name: 's', ptr: p + 8, bytes: 32, written: true, align: 16 }]), 'value',
+      new RegExp(`op: pointer s must be a multiple of 16 at or above the heap base \\d+, got ${p + 8}`));
+    // The span [end − 16, end + 16) is 32 bytes from end − 16.
+    expectEngineError(() => checkRegions('op', wasm, [{ name: 'c', what: () => 'C [2, 4]', ptr: end - 16, bytes: 32, written: true }]), 'value',
+      new RegExp(`op: C \\[2, 4\\] at pointer c = ${end - 16} spans bytes \\[${end - 16}, ${end + 16}\\), beyond linear memory \\(${end} bytes\\)`));
+  });
 });
 
 describe('debug build: kernel asserts', () => {
